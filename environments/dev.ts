@@ -1,0 +1,26 @@
+import type { EnvironmentConfig } from "./environment-config.ts";
+
+export const dev: EnvironmentConfig = {
+  name: "dev",
+  accountId: "111111111111",
+  region: "eu-west-1",
+  namePrefix: "crud-dev",
+  tags: { Project: "event-crud", Environment: "dev", ManagedBy: "cdktf" },
+  logRetentionDays: 14,
+  // Dev tables are disposable: a destroy must not need a manual unprotect step.
+  deletionProtection: false,
+  pointInTimeRecovery: true,
+  kmsDeletionWindowDays: 7,
+  lambda: { memoryMb: 512, timeoutSeconds: 10 },
+  queues: {
+    visibilityTimeoutSeconds: 65,
+    maxReceiveCount: 3,
+    messageRetentionSeconds: 345600,
+    oldestMessageAlarmSeconds: 300,
+  },
+  eventSource: { batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 5 },
+  websocket: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
+  // Each environment has its own account, so each stack owns its account's API Gateway settings.
+  ownsApiGatewayAccountSettings: true,
+  backend: { type: "local" },
+};

@@ -1,0 +1,239 @@
+/** Names of the deployable environments; each becomes a stack of the same name. */
+export const ENVIRONMENT_NAMES = ["dev", "staging", "prod"] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+/** State kept on the developer's machine, inside the stack's synth folder. */
+export interface LocalStateBackend {
+  readonly type: "local";
+}
+
+/** State in S3, locked with S3's native lock file (no DynamoDB lock table). */
+export interface S3StateBackend {
+  readonly type: "s3";
+  readonly bucket: string;
+  readonly key: string;
+  readonly region: string;
+  /** KMS key (ARN or alias) for the state objects. @default the bucket's default encryption */
+  readonly kmsKeyId?: string;
+}
+
+export type StateBackend = LocalStateBackend | S3StateBackend;
+
+export interface LambdaSettings {
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** Concurrency reserved for each function. @default unreserved (shares the account pool) */
+  readonly reservedConcurrency?: number;
+}
+
+export interface QueueSettings {
+  /** Must cover six function timeouts plus the batching window, as Lambda's SQS guidance asks. */
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly messageRetentionSeconds: number;
+  /** The age-of-oldest-message alarm fires above this. */
+  readonly oldestMessageAlarmSeconds: number;
+}
+
+export interface EventSourceSettings {
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  /** Upper bound of concurrent invocations per queue (SQS scaling config, 2..1000). */
+  readonly maxConcurrency: number;
+}
+
+export interface WebSocketSettings {
+  /** Stage-wide token bucket: burst size and steady messages per second. */
+  readonly throttlingBurstLimit: number;
+  readonly throttlingRateLimit: number;
+}
+
+/** Everything that may differ between environments. The stack reads nothing else. */
+export interface EnvironmentConfig {
+  readonly name: EnvironmentName;
+  readonly accountId: string;
+  readonly region: string;
+  /** Prefix of every physical resource name, e.g. `crud-dev`. */
+  readonly namePrefix: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly logRetentionDays: number;
+  readonly deletionProtection: boolean;
+  readonly pointInTimeRecovery: boolean;
+  readonly kmsDeletionWindowDays: number;
+  /** Address subscribed to the alarm topic. @default no subscription */
+  readonly alarmEmail?: string;
+  readonly lambda: LambdaSettings;
+  readonly queues: QueueSettings;
+  readonly eventSource: EventSourceSettings;
+  readonly websocket: WebSocketSettings;
+  /**
+   * Whether this stack owns API Gateway's account-wide CloudWatch role setting. It is one per account
+   * and region, so exactly one environment per account and region may set it.
+   */
+  readonly ownsApiGatewayAccountSettings: boolean;
+  readonly backend: StateBackend;
+}
+
+/** Thrown when a config is invalid; lists every problem at once. */
+export class EnvironmentConfigError extends Error {
+  constructor(
+    readonly environment: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `Invalid environment config "${environment}" (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((problem) => `  - ${problem}`).join("\n"),
+    );
+    this.name = "EnvironmentConfigError";
+  }
+}
+
+/** Values CloudWatch Logs accepts for a log group's retention. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+// Leaves room for the longest suffix ("-ws-disconnect") within Lambda's 64-character name limit.
+const NAME_PREFIX = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+
+/**
+ * Collects every problem in `config`. Numbers are checked against the limits AWS enforces, so a bad
+ * value fails at synth rather than halfway through an apply.
+ */
+export function findConfigProblems(config: EnvironmentConfig): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, problem: string) => {
+    if (!ok) problems.push(problem);
+  };
+  const integerIn = (field: string, value: number, min: number, max: number) =>
+    check(
+      Number.isInteger(value) && value >= min && value <= max,
+      `${field}: must be an integer from ${min} to ${max}, got ${value}`,
+    );
+
+  check(
+    (ENVIRONMENT_NAMES as readonly string[]).includes(config.name),
+    `name: must be one of ${ENVIRONMENT_NAMES.join(", ")}, got "${config.name}"`,
+  );
+  check(ACCOUNT_ID.test(config.accountId), `accountId: must be 12 digits, got "${config.accountId}"`);
+  check(REGION.test(config.region), `region: must look like "eu-west-1", got "${config.region}"`);
+  check(
+    NAME_PREFIX.test(config.namePrefix),
+    `namePrefix: must be 2-40 lowercase letters, digits or hyphens, starting with a letter, got "${config.namePrefix}"`,
+  );
+  for (const [key, value] of Object.entries(config.tags)) {
+    check(TAG_KEY.test(key) && !key.startsWith("aws:"), `tags: key "${key}" is not a valid AWS tag key`);
+    check(TAG_VALUE.test(value), `tags.${key}: "${value}" is not a valid AWS tag value`);
+  }
+  check(
+    (LOG_RETENTION_DAYS as readonly number[]).includes(config.logRetentionDays),
+    `logRetentionDays: must be one of ${LOG_RETENTION_DAYS.join(", ")}, got ${config.logRetentionDays}`,
+  );
+  integerIn("kmsDeletionWindowDays", config.kmsDeletionWindowDays, 7, 30);
+  if (config.alarmEmail !== undefined) {
+    check(EMAIL.test(config.alarmEmail), `alarmEmail: "${config.alarmEmail}" is not an e-mail address`);
+  }
+  if (config.name === "prod") {
+    check(config.deletionProtection, "deletionProtection: must be true in prod");
+    check(config.pointInTimeRecovery, "pointInTimeRecovery: must be true in prod");
+  }
+
+  const { lambda, queues, eventSource } = config;
+  integerIn("lambda.memoryMb", lambda.memoryMb, 128, 10240);
+  integerIn("lambda.timeoutSeconds", lambda.timeoutSeconds, 1, 900);
+  if (lambda.reservedConcurrency !== undefined) {
+    // Scaling config needs at least 2 concurrent invocations, so a reservation below it starves the queue.
+    integerIn("lambda.reservedConcurrency", lambda.reservedConcurrency, eventSource.maxConcurrency, 1000);
+  }
+
+  integerIn("queues.visibilityTimeoutSeconds", queues.visibilityTimeoutSeconds, 0, 43200);
+  const minimumVisibility = 6 * lambda.timeoutSeconds + eventSource.maxBatchingWindowSeconds;
+  check(
+    queues.visibilityTimeoutSeconds >= minimumVisibility,
+    `queues.visibilityTimeoutSeconds: must be at least 6 x lambda.timeoutSeconds + eventSource.maxBatchingWindowSeconds ` +
+      `(6 x ${lambda.timeoutSeconds} + ${eventSource.maxBatchingWindowSeconds} = ${minimumVisibility}), got ${queues.visibilityTimeoutSeconds}`,
+  );
+  integerIn("queues.maxReceiveCount", queues.maxReceiveCount, 1, 1000);
+  integerIn("queues.messageRetentionSeconds", queues.messageRetentionSeconds, 60, 1209600);
+  integerIn("queues.oldestMessageAlarmSeconds", queues.oldestMessageAlarmSeconds, 60, 1209600);
+
+  integerIn("eventSource.maxBatchingWindowSeconds", eventSource.maxBatchingWindowSeconds, 0, 300);
+  // Lambda accepts batches above 10 from SQS only with a batching window.
+  const maxBatch = eventSource.maxBatchingWindowSeconds > 0 ? 10000 : 10;
+  integerIn("eventSource.batchSize", eventSource.batchSize, 1, maxBatch);
+  integerIn("eventSource.maxConcurrency", eventSource.maxConcurrency, 2, 1000);
+
+  integerIn("websocket.throttlingBurstLimit", config.websocket.throttlingBurstLimit, 0, 5000);
+  check(
+    config.websocket.throttlingRateLimit > 0 && config.websocket.throttlingRateLimit <= 10000,
+    `websocket.throttlingRateLimit: must be above 0 and at most 10000, got ${config.websocket.throttlingRateLimit}`,
+  );
+
+  if (config.backend.type === "s3") {
+    const { bucket, key, region } = config.backend;
+    check(S3_BUCKET.test(bucket), `backend.bucket: "${bucket}" is not a valid S3 bucket name`);
+    check(
+      key.length > 0 && !key.startsWith("/") && key.endsWith(".tfstate"),
+      `backend.key: must be a relative path ending in .tfstate, got "${key}"`,
+    );
+    check(REGION.test(region), `backend.region: must look like "eu-west-1", got "${region}"`);
+  }
+  return problems;
+}
+
+/**
+ * Problems that only show across environments: API Gateway's account settings are one per account and
+ * region, so two stacks owning them in the same place would overwrite each other.
+ */
+export function findCrossEnvironmentProblems(configs: readonly EnvironmentConfig[]): string[] {
+  const problems: string[] = [];
+  const owners = new Map<string, string[]>();
+  for (const config of configs) {
+    if (!config.ownsApiGatewayAccountSettings) continue;
+    const place = `${config.accountId}/${config.region}`;
+    owners.set(place, [...(owners.get(place) ?? []), config.name]);
+  }
+  for (const [place, names] of owners) {
+    if (names.length > 1) {
+      problems.push(
+        `ownsApiGatewayAccountSettings: ${names.join(" and ")} both own ${place}; exactly one may`,
+      );
+    }
+  }
+  const names = configs.map((config) => config.name);
+  for (const name of new Set(names)) {
+    if (names.filter((other) => other === name).length > 1) problems.push(`name: "${name}" is used twice`);
+  }
+  const prefixes = configs.map((config) => `${config.accountId}/${config.region}/${config.namePrefix}`);
+  for (const prefix of new Set(prefixes)) {
+    if (prefixes.filter((other) => other === prefix).length > 1) {
+      problems.push(`namePrefix: ${prefix} is used by two environments in the same account and region`);
+    }
+  }
+  return problems;
+}
+
+/** Validates every config and their combination, throwing one error that names every problem. */
+export function validateEnvironments(configs: readonly EnvironmentConfig[]): readonly EnvironmentConfig[] {
+  const problems = [
+    ...configs.flatMap((config) => findConfigProblems(config).map((problem) => `${config.name}: ${problem}`)),
+    ...findCrossEnvironmentProblems(configs),
+  ];
+  if (problems.length > 0)
+    throw new EnvironmentConfigError(configs.map((config) => config.name).join(", "), problems);
+  return configs;
+}
+
+/** Returns `config` unchanged, or throws one error naming every problem. */
+export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
+  const problems = findConfigProblems(config);
+  if (problems.length > 0) throw new EnvironmentConfigError(config.name, problems);
+  return config;
+}

@@ -1,0 +1,31 @@
+import type { EnvironmentConfig } from "./environment-config.ts";
+
+export const prod: EnvironmentConfig = {
+  name: "prod",
+  accountId: "333333333333",
+  region: "eu-west-1",
+  namePrefix: "crud-prod",
+  tags: { Project: "event-crud", Environment: "prod", ManagedBy: "cdktf" },
+  logRetentionDays: 365,
+  deletionProtection: true,
+  pointInTimeRecovery: true,
+  kmsDeletionWindowDays: 30,
+  alarmEmail: "crud-alerts@example.com",
+  lambda: { memoryMb: 1024, timeoutSeconds: 10, reservedConcurrency: 100 },
+  queues: {
+    visibilityTimeoutSeconds: 65,
+    maxReceiveCount: 3,
+    messageRetentionSeconds: 1209600,
+    oldestMessageAlarmSeconds: 120,
+  },
+  eventSource: { batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 50 },
+  websocket: { throttlingBurstLimit: 5000, throttlingRateLimit: 2000 },
+  // Each environment has its own account, so each stack owns its account's API Gateway settings.
+  ownsApiGatewayAccountSettings: true,
+  backend: {
+    type: "s3",
+    bucket: "event-crud-tfstate-333333333333",
+    key: "prod/event-crud.tfstate",
+    region: "eu-west-1",
+  },
+};

@@ -1,0 +1,31 @@
+import type { EnvironmentConfig } from "./environment-config.ts";
+
+export const staging: EnvironmentConfig = {
+  name: "staging",
+  accountId: "222222222222",
+  region: "eu-west-1",
+  namePrefix: "crud-staging",
+  tags: { Project: "event-crud", Environment: "staging", ManagedBy: "cdktf" },
+  logRetentionDays: 30,
+  deletionProtection: true,
+  pointInTimeRecovery: true,
+  kmsDeletionWindowDays: 14,
+  alarmEmail: "crud-alerts-staging@example.com",
+  lambda: { memoryMb: 1024, timeoutSeconds: 10, reservedConcurrency: 20 },
+  queues: {
+    visibilityTimeoutSeconds: 65,
+    maxReceiveCount: 3,
+    messageRetentionSeconds: 345600,
+    oldestMessageAlarmSeconds: 300,
+  },
+  eventSource: { batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 10 },
+  websocket: { throttlingBurstLimit: 500, throttlingRateLimit: 200 },
+  // Each environment has its own account, so each stack owns its account's API Gateway settings.
+  ownsApiGatewayAccountSettings: true,
+  backend: {
+    type: "s3",
+    bucket: "event-crud-tfstate-222222222222",
+    key: "staging/event-crud.tfstate",
+    region: "eu-west-1",
+  },
+};

@@ -1,0 +1,112 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import {
+  type Command,
+  commandSchema,
+  describeIssues,
+  type Operation,
+  operationSchema,
+  requestIdSchema,
+} from "./contracts.ts";
+import { PermanentError } from "./errors.ts";
+import { errorOutcome, publishOutcome, successOutcome } from "./outcomes.ts";
+import { logger, metrics } from "./powertools.ts";
+
+/** Carries out one command; throws PermanentError for faults a retry cannot fix. */
+export type OperationHandler = (command: Command, record: SQSRecord) => Promise<unknown>;
+
+export type OperationHandlers = Partial<Record<Operation, OperationHandler>>;
+
+/**
+ * Builds the Lambda handler of one command queue. Every record ends in exactly one of three ways:
+ * a `success` outcome, an `error` outcome (permanent fault, acknowledged), or a batch item failure
+ * (retryable fault, or a message with no request id to answer), which SQS redelivers and finally
+ * moves to the DLQ.
+ */
+export function createCommandConsumer(handlers: OperationHandlers) {
+  const processor = new BatchProcessor(EventType.SQS);
+  // A message too broken to name its operation is answered as the queue's own operation family.
+  const queueOperation = (Object.keys(handlers) as Operation[])[0] ?? "create";
+
+  const processRecord = async (record: SQSRecord): Promise<void> => {
+    const command = parseCommand(record);
+    const operate = handlers[command.operation];
+    if (!operate) {
+      throw new PermanentError("VALIDATION", `operation "${command.operation}" is not served by this queue`);
+    }
+    const result = await operate(command, record);
+    await publishOutcome(successOutcome(command.requestId, command.operation, result));
+  };
+
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    try {
+      await processRecord(record);
+      metrics.addMetric("CommandSucceeded", MetricUnit.Count, 1);
+    } catch (error) {
+      if (!(error instanceof PermanentError)) {
+        logger.error("Command failed; SQS will redeliver it", { messageId: record.messageId, error });
+        metrics.addMetric("CommandRetried", MetricUnit.Count, 1);
+        throw error;
+      }
+      const requestId = recoverRequestId(record);
+      if (requestId === undefined) {
+        logger.error("Unanswerable command: no request id; leaving it for the DLQ", {
+          messageId: record.messageId,
+          reason: error.message,
+        });
+        throw error;
+      }
+      logger.warn("Command rejected", { requestId, code: error.code, reason: error.message });
+      metrics.addMetric("CommandRejected", MetricUnit.Count, 1);
+      await publishOutcome(
+        errorOutcome(requestId, recoverOperation(record) ?? queueOperation, error.code, error.message),
+      );
+    }
+  };
+
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    logger.addContext(context);
+    try {
+      // A batch whose every record failed is reported like any other, so SQS retries exactly those records.
+      return await processPartialResponse(event, recordHandler, processor, {
+        context,
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+function parseCommand(record: SQSRecord): Command {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    throw new PermanentError("VALIDATION", "message body is not JSON");
+  }
+  const parsed = commandSchema.safeParse(body);
+  if (!parsed.success) throw new PermanentError("VALIDATION", describeIssues(parsed.error));
+  return parsed.data;
+}
+
+/** The request id of a message that failed validation: from the body if readable, else the attribute. */
+function recoverRequestId(record: SQSRecord): string | undefined {
+  const candidates = [readBodyField(record, "requestId"), record.messageAttributes.requestId?.stringValue];
+  return candidates.find((candidate): candidate is string => requestIdSchema.safeParse(candidate).success);
+}
+
+function recoverOperation(record: SQSRecord): Operation | undefined {
+  const candidates = [readBodyField(record, "operation"), record.messageAttributes.operation?.stringValue];
+  return candidates.find((candidate): candidate is Operation => operationSchema.safeParse(candidate).success);
+}
+
+function readBodyField(record: SQSRecord, field: string): unknown {
+  try {
+    const body: unknown = JSON.parse(record.body);
+    return typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+  } catch {
+    return undefined;
+  }
+}

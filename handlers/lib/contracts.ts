@@ -1,0 +1,107 @@
+// zod/mini is the tree-shakeable build: the full API would add about 440 KB to every bundle.
+import * as z from "zod/mini";
+
+/** Request ids are API Gateway's `$context.requestId`: a UUID. */
+export const requestIdSchema = z.uuid("must be a UUID");
+export const itemIdSchema = z.uuid("must be a UUID");
+
+export const OPERATIONS = ["create", "get", "list", "update", "delete"] as const;
+export type Operation = (typeof OPERATIONS)[number];
+export const operationSchema = z.enum(OPERATIONS);
+
+export const NAME_MAX = 200;
+export const DESCRIPTION_MAX = 2000;
+export const LIST_LIMIT_MAX = 100;
+export const LIST_LIMIT_DEFAULT = 20;
+
+const name = z
+  .string()
+  .check(
+    z.minLength(1, "must not be empty"),
+    z.maxLength(NAME_MAX, `must be at most ${NAME_MAX} characters`),
+  );
+const description = z
+  .string()
+  .check(z.maxLength(DESCRIPTION_MAX, `must be at most ${DESCRIPTION_MAX} characters`));
+
+export const createPayloadSchema = z.strictObject({ name, description: z.optional(description) });
+export const updatePayloadSchema = z
+  .strictObject({ name: z.optional(name), description: z.optional(description) })
+  .check(
+    z.refine((payload) => payload.name !== undefined || payload.description !== undefined, {
+      message: "must set name or description",
+    }),
+  );
+export const listQuerySchema = z.object({
+  limit: z._default(
+    z.coerce
+      .number("must be a number")
+      .check(
+        z.refine(Number.isInteger, "must be an integer"),
+        z.gte(1, "must be at least 1"),
+        z.lte(LIST_LIMIT_MAX, `must be at most ${LIST_LIMIT_MAX}`),
+      ),
+    LIST_LIMIT_DEFAULT,
+  ),
+  lastKey: z.optional(z.string().check(z.minLength(1, "must not be empty"))),
+});
+
+/** The command envelope API Gateway's mapping templates put on the queues. */
+export const commandSchema = z.object({
+  requestId: requestIdSchema,
+  operation: operationSchema,
+  id: z.nullish(z.string()),
+  payload: z.nullish(z.record(z.string(), z.unknown())),
+  query: z.nullish(z.record(z.string(), z.unknown())),
+  requestedAt: z
+    .number()
+    .check(z.refine(Number.isInteger, "must be an integer"), z.gte(0, "must not be negative")),
+});
+export type Command = z.infer<typeof commandSchema>;
+
+export interface Item {
+  id: string;
+  name: string;
+  description?: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ListResult {
+  items: Item[];
+  count: number;
+  lastKey?: string;
+}
+
+export const ERROR_CODES = ["VALIDATION", "NOT_FOUND", "INTERNAL"] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const outcomeSchema = z.discriminatedUnion("status", [
+  z.object({
+    type: z.literal("notification"),
+    requestId: requestIdSchema,
+    operation: operationSchema,
+    status: z.literal("success"),
+    result: z.unknown(),
+    completedAt: z.iso.datetime(),
+  }),
+  z.object({
+    type: z.literal("notification"),
+    requestId: requestIdSchema,
+    operation: operationSchema,
+    status: z.literal("error"),
+    error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+    completedAt: z.iso.datetime(),
+  }),
+]);
+export type Outcome = z.infer<typeof outcomeSchema>;
+
+/** Renders zod issues as "field: why; field: why", the shape every validation message takes. */
+export function describeIssues(error: z.core.$ZodError, prefix = ""): string {
+  return error.issues
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join("; ");
+}

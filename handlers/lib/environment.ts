@@ -1,0 +1,20 @@
+/** Names of the variables the stack sets on functions; the one list both sides use. */
+export const ENV = {
+  itemsTable: "ITEMS_TABLE_NAME",
+  requestsTable: "REQUESTS_TABLE_NAME",
+  connectionsTable: "CONNECTIONS_TABLE_NAME",
+  connectionsByRequestIndex: "CONNECTIONS_BY_REQUEST_INDEX",
+  notificationsQueueUrl: "NOTIFICATIONS_QUEUE_URL",
+  websocketCallbackUrl: "WEBSOCKET_CALLBACK_URL",
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** Reads a variable the function cannot work without; a missing one is a deployment bug, so fail loudly. */
+export function requireEnv(name: EnvName): string {
+  const value = process.env[name];
+  if (value === undefined || value === "") {
+    throw new Error(`Environment variable ${name} is not set; the function's configuration is incomplete`);
+  }
+  return value;
+}

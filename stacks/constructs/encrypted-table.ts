@@ -1,0 +1,51 @@
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { Construct } from "constructs";
+
+export interface TableIndex {
+  readonly name: string;
+  readonly partitionKey: string;
+}
+
+export interface EncryptedTableProps {
+  readonly tableName: string;
+  /** String partition key; the tables of this service have no sort keys. */
+  readonly partitionKey: string;
+  readonly kmsKeyArn: string;
+  readonly pointInTimeRecovery: boolean;
+  readonly deletionProtection: boolean;
+  /** Epoch-seconds attribute DynamoDB expires items by. @default no TTL */
+  readonly ttlAttribute?: string;
+  /** Global secondary indexes on string attributes, projecting all attributes. @default none */
+  readonly globalIndexes?: readonly TableIndex[];
+}
+
+/** An on-demand DynamoDB table encrypted with the environment's key. */
+export class EncryptedTable extends Construct {
+  readonly table: DynamodbTable;
+
+  constructor(scope: Construct, id: string, props: EncryptedTableProps) {
+    super(scope, id);
+    const indexes = props.globalIndexes ?? [];
+    const keyAttributes = [...new Set([props.partitionKey, ...indexes.map((index) => index.partitionKey)])];
+    this.table = new DynamodbTable(this, "table", {
+      name: props.tableName,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: props.partitionKey,
+      attribute: keyAttributes.map((name) => ({ name, type: "S" })),
+      globalSecondaryIndex: indexes.map((index) => ({
+        name: index.name,
+        hashKey: index.partitionKey,
+        projectionType: "ALL",
+      })),
+      ttl: props.ttlAttribute ? { attributeName: props.ttlAttribute, enabled: true } : undefined,
+      pointInTimeRecovery: { enabled: props.pointInTimeRecovery },
+      serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
+      deletionProtectionEnabled: props.deletionProtection,
+    });
+  }
+
+  /** ARN of one of the table's indexes, for IAM statements that query it. */
+  indexArn(indexName: string): string {
+    return `${this.table.arn}/index/${indexName}`;
+  }
+}

@@ -1,0 +1,93 @@
+import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
+import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
+import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+
+export interface WebSocketApiProps {
+  readonly apiName: string;
+  readonly stageName: string;
+  readonly kmsKeyArn: string;
+  readonly logRetentionDays: number;
+  readonly throttlingBurstLimit: number;
+  readonly throttlingRateLimit: number;
+}
+
+/** Fields of each access-log line; `$context` variables API Gateway fills per message. */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  extendedRequestId: "$context.extendedRequestId",
+  connectionId: "$context.connectionId",
+  eventType: "$context.eventType",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  sourceIp: "$context.identity.sourceIp",
+  requestTime: "$context.requestTimeEpoch",
+  integrationLatency: "$context.integrationLatency",
+  integrationError: "$context.integrationErrorMessage",
+});
+
+/**
+ * A WebSocket API whose routes invoke Lambda functions. The stage deploys automatically, so functions
+ * may reference its callback URL without a dependency cycle through a deployment resource.
+ */
+export class WebSocketApi extends Construct {
+  readonly api: Apigatewayv2Api;
+  readonly stage: Apigatewayv2Stage;
+  /** `https://` endpoint of the stage's `@connections` management API. */
+  readonly callbackUrl: string;
+  /** ARN pattern allowing `execute-api:ManageConnections` on this stage's connections. */
+  readonly connectionsArn: string;
+
+  constructor(scope: Construct, id: string, props: WebSocketApiProps) {
+    super(scope, id);
+    this.api = new Apigatewayv2Api(this, "api", {
+      name: props.apiName,
+      protocolType: "WEBSOCKET",
+      routeSelectionExpression: "$request.body.action",
+    });
+    const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
+      name: `/aws/apigateway/${props.apiName}/${props.stageName}`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.kmsKeyArn,
+    });
+    this.stage = new Apigatewayv2Stage(this, "stage", {
+      apiId: this.api.id,
+      name: props.stageName,
+      autoDeploy: true,
+      defaultRouteSettings: {
+        throttlingBurstLimit: props.throttlingBurstLimit,
+        throttlingRateLimit: props.throttlingRateLimit,
+      },
+      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+    });
+    this.callbackUrl = Fn.replace(this.stage.invokeUrl, "wss://", "https://");
+    this.connectionsArn = `${this.api.executionArn}/${props.stageName}/POST/@connections/*`;
+  }
+
+  /** Routes `routeKey` (`$connect`, `$disconnect`, `$default`, ...) to `handler`, which only this route may invoke. */
+  addRoute(id: string, routeKey: string, handler: LambdaFunction): void {
+    const integration = new Apigatewayv2Integration(this, `${id}-integration`, {
+      apiId: this.api.id,
+      integrationType: "AWS_PROXY",
+      integrationMethod: "POST",
+      integrationUri: handler.invokeArn,
+    });
+    new Apigatewayv2Route(this, `${id}-route`, {
+      apiId: this.api.id,
+      routeKey,
+      target: `integrations/${integration.id}`,
+    });
+    new LambdaPermission(this, `${id}-permission`, {
+      statementId: "AllowWebSocketRoute",
+      action: "lambda:InvokeFunction",
+      functionName: handler.functionName,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.api.executionArn}/${this.stage.name}/${routeKey}`,
+    });
+  }
+}

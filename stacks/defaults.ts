@@ -1,0 +1,41 @@
+import { type PolicyStatement, policyDocument } from "./iam.ts";
+
+/**
+ * Secure defaults shared by every construct. A construct that departs from one does so in its own
+ * props, visibly, never by editing a copy of these values.
+ */
+export const LAMBDA_DEFAULTS = {
+  runtime: "nodejs22.x",
+  architecture: "arm64",
+  handler: "index.handler",
+  tracingMode: "Active",
+  logFormat: "JSON",
+  applicationLogLevel: "INFO",
+  systemLogLevel: "WARN",
+} as const;
+
+/** Unix mode of every file in a function zip, so the archive hash does not depend on the checkout's umask. */
+export const ARCHIVE_FILE_MODE = "0644";
+
+export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+
+/** How long SQS reuses a data key before calling KMS again (the maximum; fewer KMS calls, same protection). */
+export const SQS_DATA_KEY_REUSE_SECONDS = 86400;
+
+/** X-Ray has no resource-level permissions, so these are the only actions allowed on `*`. */
+export const XRAY_WRITE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"] as const;
+
+export const ALARM_PERIOD_SECONDS = 300;
+
+/** Denies any request to the queue that does not use TLS (cdk-nag AwsSolutions-SQS4). */
+export function httpsOnlyQueuePolicy(queueArn: string): string {
+  const statement: PolicyStatement = {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "sqs:*",
+    Resource: queueArn,
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+  return policyDocument([statement]);
+}

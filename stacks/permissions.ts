@@ -1,0 +1,64 @@
+import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { allow, type PolicyStatement } from "./iam.ts";
+
+const TABLE_WRITE_ACTIONS = new Set(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]);
+
+/** What one function touches; `functionPermissions` turns it into exact statements. */
+export interface FunctionAccess {
+  /** The queue its event source mapping reads. */
+  readonly consumes?: SqsQueue;
+  /** Queues it sends to. */
+  readonly sendsTo?: readonly SqsQueue[];
+  /** DynamoDB actions per table or index ARN; `name` becomes the statement id (e.g. `ItemsTable`). */
+  readonly tables?: ReadonlyArray<{
+    readonly name: string;
+    readonly arn: string;
+    readonly actions: readonly string[];
+  }>;
+  /** `execute-api:ManageConnections` ARN pattern of a WebSocket stage. */
+  readonly managesConnections?: string;
+}
+
+/**
+ * Least-privilege statements for one function: exact actions on exact ARNs, and only the key
+ * operations its queues and tables need (as AWS CDK's grants derive them): decrypting what it reads,
+ * generating data keys for what it sends or writes.
+ */
+export function functionPermissions(access: FunctionAccess, keyArn: string): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  const keyActions = new Set<string>();
+  if (access.consumes) {
+    statements.push(
+      allow(
+        "ConsumeQueue",
+        ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+        [access.consumes.arn],
+      ),
+    );
+    keyActions.add("kms:Decrypt");
+  }
+  if (access.sendsTo && access.sendsTo.length > 0) {
+    statements.push(
+      allow(
+        "SendToQueues",
+        ["sqs:SendMessage"],
+        access.sendsTo.map((queue) => queue.arn),
+      ),
+    );
+    keyActions.add("kms:Decrypt").add("kms:GenerateDataKey");
+  }
+  for (const table of access.tables ?? []) {
+    statements.push(allow(`Use${table.name}`, table.actions, [table.arn]));
+    keyActions.add("kms:Decrypt");
+    if (table.actions.some((action) => TABLE_WRITE_ACTIONS.has(action))) {
+      keyActions.add("kms:Encrypt").add("kms:GenerateDataKey");
+    }
+  }
+  if (access.managesConnections) {
+    statements.push(
+      allow("PostToConnections", ["execute-api:ManageConnections"], [access.managesConnections]),
+    );
+  }
+  if (keyActions.size > 0) statements.push(allow("UseServiceKey", [...keyActions], [keyArn]));
+  return statements;
+}
