@@ -96,12 +96,29 @@ export const outcomeSchema = z.discriminatedUnion("status", [
 ]);
 export type Outcome = z.infer<typeof outcomeSchema>;
 
-/** Renders zod issues as "field: why; field: why", the shape every validation message takes. */
+/**
+ * Renders zod issues as "field: why; field: why", the shape every validation message takes. zod/mini
+ * ships no message locale, so the generic issue kinds are worded here.
+ */
 export function describeIssues(error: z.core.$ZodError, prefix = ""): string {
   return error.issues
     .map((issue) => {
       const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
-      return path ? `${path}: ${issue.message}` : issue.message;
+      const reason = explainIssue(issue);
+      return path ? `${path}: ${reason}` : reason;
     })
     .join("; ");
+}
+
+function explainIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return `unknown field${issue.keys.length === 1 ? "" : "s"} ${issue.keys.map((key) => `"${key}"`).join(", ")}`;
+    case "invalid_type":
+      return issue.message === "Invalid input" ? `must be ${issue.expected}` : issue.message;
+    case "invalid_value":
+      return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`;
+    default:
+      return issue.message;
+  }
 }

@@ -1,0 +1,119 @@
+import { dev } from "../../environments/dev.ts";
+import {
+  type EnvironmentConfig,
+  EnvironmentConfigError,
+  validateConfig,
+  validateEnvironments,
+} from "../../environments/environment-config.ts";
+import { ENVIRONMENTS } from "../../environments/index.ts";
+import { prod } from "../../environments/prod.ts";
+
+/** A config differing from `base` only where stated. */
+function variant(base: EnvironmentConfig, changes: Record<string, unknown>): EnvironmentConfig {
+  return { ...base, ...changes } as EnvironmentConfig;
+}
+
+describe("environment configs", () => {
+  it("accepts the three shipped environments", () => {
+    expect(validateEnvironments(ENVIRONMENTS).map((config) => config.name)).toEqual([
+      "dev",
+      "staging",
+      "prod",
+    ]);
+  });
+
+  it("reports every problem of one config in one error", () => {
+    const broken = variant(dev, {
+      accountId: "12345",
+      region: "Europe",
+      lambda: { memoryMb: 512, timeoutSeconds: 30 },
+      queues: { ...dev.queues, visibilityTimeoutSeconds: 60 },
+    });
+
+    const error = (() => {
+      try {
+        validateConfig(broken);
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+
+    expect(error).toBeInstanceOf(EnvironmentConfigError);
+    expect((error as EnvironmentConfigError).message).toBe(
+      [
+        'Invalid environment config "dev" (3 problems):',
+        '  - accountId: must be 12 digits, got "12345"',
+        '  - region: must look like "eu-west-1", got "Europe"',
+        "  - queues.visibilityTimeoutSeconds: must be at least 6 x lambda.timeoutSeconds + eventSource.maxBatchingWindowSeconds (6 x 30 + 1 = 181), got 60",
+      ].join("\n"),
+    );
+  });
+
+  it.each([
+    [{ logRetentionDays: 10 }, /logRetentionDays: must be one of 1, 3, 5, 7, 14, .*, got 10/],
+    [{ kmsDeletionWindowDays: 3 }, /kmsDeletionWindowDays: must be an integer from 7 to 30, got 3/],
+    [
+      { namePrefix: "Crud_Dev" },
+      /namePrefix: must be 2-40 lowercase letters, digits or hyphens, starting with a letter, got "Crud_Dev"/,
+    ],
+    [{ alarmEmail: "ops-at-example" }, /alarmEmail: "ops-at-example" is not an e-mail address/],
+    [{ tags: { "aws:owner": "x" } }, /tags: key "aws:owner" is not a valid AWS tag key/],
+    [
+      { lambda: { memoryMb: 64, timeoutSeconds: 10 } },
+      /lambda\.memoryMb: must be an integer from 128 to 10240, got 64/,
+    ],
+    [
+      { lambda: { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 1 } },
+      /lambda\.reservedConcurrency: must be an integer from 5 to 1000, got 1/,
+    ],
+    [
+      { queues: { ...dev.queues, maxReceiveCount: 0 } },
+      /queues\.maxReceiveCount: must be an integer from 1 to 1000, got 0/,
+    ],
+    [
+      { queues: { ...dev.queues, messageRetentionSeconds: 30 } },
+      /queues\.messageRetentionSeconds: must be an integer from 60 to 1209600, got 30/,
+    ],
+    [
+      { eventSource: { batchSize: 50, maxBatchingWindowSeconds: 0, maxConcurrency: 5 } },
+      /eventSource\.batchSize: must be an integer from 1 to 10, got 50/,
+    ],
+    [
+      { eventSource: { batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 1 } },
+      /eventSource\.maxConcurrency: must be an integer from 2 to 1000, got 1/,
+    ],
+    [
+      { websocket: { throttlingBurstLimit: 10, throttlingRateLimit: 0 } },
+      /websocket\.throttlingRateLimit: must be above 0 and at most 10000, got 0/,
+    ],
+    [
+      { backend: { type: "s3", bucket: "Bad_Bucket", key: "/state", region: "eu-west-1" } },
+      /backend\.bucket: "Bad_Bucket" is not a valid S3 bucket name\n {2}- backend\.key: must be a relative path ending in \.tfstate, got "\/state"/,
+    ],
+  ])("rejects %j", (changes, message) => {
+    expect(() => validateConfig(variant(dev, changes))).toThrow(message);
+  });
+
+  it("requires deletion protection and point-in-time recovery in prod", () => {
+    expect(() =>
+      validateConfig(variant(prod, { deletionProtection: false, pointInTimeRecovery: false })),
+    ).toThrow(/deletionProtection: must be true in prod\n {2}- pointInTimeRecovery: must be true in prod/);
+  });
+
+  it("refuses two environments owning API Gateway's account settings in one account and region", () => {
+    const sameAccount = variant(prod, { accountId: dev.accountId, region: dev.region });
+
+    expect(() => validateEnvironments([dev, sameAccount])).toThrow(
+      /ownsApiGatewayAccountSettings: dev and prod both own 111111111111\/eu-west-1; exactly one may/,
+    );
+  });
+
+  it("names the environment of each problem when validating them together", () => {
+    expect(() =>
+      validateEnvironments([variant(dev, { accountId: "x" }), variant(prod, { region: "mars" })]),
+    ).toThrow(
+      /dev: accountId: must be 12 digits, got "x"\n {2}- prod: region: must look like "eu-west-1", got "mars"/,
+    );
+  });
+});

@@ -1,0 +1,4 @@
+import { Testing } from "cdktf";
+
+// cdktf's matchers (toHaveResourceWithProperties, ...) register on the global `expect` vitest provides.
+Testing.setupJest();

@@ -1,0 +1,201 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { inject } from "vitest";
+import { dev } from "../../environments/dev.ts";
+import { ENVIRONMENT_NAMES, type EnvironmentConfig } from "../../environments/environment-config.ts";
+import { ENVIRONMENTS } from "../../environments/index.ts";
+import { HANDLER_NAMES } from "../../handlers/catalogue.ts";
+import { synthesizeService } from "../../stacks/service-app.ts";
+import { QUEUE_NAMES } from "../../stacks/service-stack.ts";
+import { allowedActions, parsePolicy } from "../support/policies.ts";
+import { resourcesOfType, synthesizedStack, type TerraformJson } from "../support/synthesized.ts";
+
+const configOf = (name: string) => ENVIRONMENTS.find((config) => config.name === name) as EnvironmentConfig;
+
+/** The inline policy of each function's role, keyed by handler name. */
+function functionPolicies(stack: TerraformJson, prefix: string): Record<string, string[]> {
+  const roles = resourcesOfType(stack, "aws_iam_role");
+  const roleIdByName = new Map(Object.entries(roles).map(([id, role]) => [String(role.name), id]));
+  const policies: Record<string, string[]> = {};
+  for (const name of HANDLER_NAMES) {
+    const roleId = roleIdByName.get(`${prefix}-${name}`);
+    const attached = Object.values(resourcesOfType(stack, "aws_iam_role_policy")).filter(
+      (policy) => policy.role === `\${aws_iam_role.${roleId}.id}`,
+    );
+    expect(attached, name).toHaveLength(1);
+    policies[name] = allowedActions(parsePolicy(attached[0]?.policy));
+  }
+  return policies;
+}
+
+function tableRef(stack: TerraformJson, tableName: string): string {
+  const [id] =
+    Object.entries(resourcesOfType(stack, "aws_dynamodb_table")).find(
+      ([, table]) => table.name === tableName,
+    ) ?? [];
+  return `\${aws_dynamodb_table.${id}.arn}`;
+}
+
+describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
+  const stack = synthesizedStack(environment);
+  const config = configOf(environment);
+  const prefix = config.namePrefix;
+
+  it("matches its snapshot", () => {
+    expect(stack).toMatchSnapshot();
+  });
+
+  it("holds no absolute path, so it synthesizes identically on every machine", () => {
+    const text = JSON.stringify(stack);
+    expect(text).not.toContain(process.cwd());
+    expect(text).not.toContain(tmpdir());
+    expect(text).not.toMatch(/"\/(work|tmp|home|root|Users)\//);
+  });
+
+  it("pins the provider to the configured account and region", () => {
+    expect(stack.provider.aws).toEqual([
+      {
+        region: config.region,
+        allowed_account_ids: [config.accountId],
+        default_tags: [{ tags: config.tags }],
+      },
+    ]);
+    expect((stack.terraform.required_providers as Record<string, { version: string }>).aws?.version).toBe(
+      "5.100.0",
+    );
+  });
+
+  it("consumes every queue with exactly one unfiltered mapping reporting batch item failures", () => {
+    const mappings = Object.values(resourcesOfType(stack, "aws_lambda_event_source_mapping"));
+    const queues = resourcesOfType(stack, "aws_sqs_queue");
+    for (const queueName of QUEUE_NAMES) {
+      const [queueId] =
+        Object.entries(queues).find(([, queue]) => queue.name === `${prefix}-${queueName}`) ?? [];
+      const consumers = mappings.filter(
+        (mapping) => mapping.event_source_arn === `\${aws_sqs_queue.${queueId}.arn}`,
+      );
+      expect(consumers, queueName).toHaveLength(1);
+      expect(consumers[0]).toMatchObject({
+        function_response_types: ["ReportBatchItemFailures"],
+        batch_size: config.eventSource.batchSize,
+        scaling_config: { maximum_concurrency: config.eventSource.maxConcurrency },
+      });
+      expect(consumers[0]).not.toHaveProperty("filter_criteria");
+    }
+  });
+
+  it("gives each function exactly the table, queue and connection rights its job needs", () => {
+    const policies = functionPolicies(stack, prefix);
+    const items = tableRef(stack, `${prefix}-items`);
+    const requests = tableRef(stack, `${prefix}-requests`);
+    const connections = tableRef(stack, `${prefix}-connections`);
+    const dataActions = (name: string) =>
+      (policies[name] ?? [])
+        .filter((entry) => entry.startsWith("dynamodb:") || entry.startsWith("execute-api:"))
+        .sort();
+
+    expect(dataActions("items-create")).toEqual([
+      `dynamodb:GetItem on ${items}`,
+      `dynamodb:PutItem on ${items}`,
+    ]);
+    expect(dataActions("items-read")).toEqual([`dynamodb:GetItem on ${items}`, `dynamodb:Scan on ${items}`]);
+    expect(dataActions("items-update")).toEqual([`dynamodb:UpdateItem on ${items}`]);
+    expect(dataActions("items-delete")).toEqual([`dynamodb:DeleteItem on ${items}`]);
+    expect(dataActions("ws-connect")).toEqual([`dynamodb:PutItem on ${connections}`]);
+    expect(dataActions("ws-disconnect")).toEqual([`dynamodb:DeleteItem on ${connections}`]);
+    expect(dataActions("notification")).toEqual([
+      `dynamodb:DeleteItem on ${connections}`,
+      `dynamodb:GetItem on ${requests}`,
+      `dynamodb:PutItem on ${requests}`,
+      `dynamodb:Query on ${connections}/index/requestId-index`,
+      expect.stringMatching(
+        /^execute-api:ManageConnections on \$\{aws_apigatewayv2_api\.\w+\.execution_arn\}\/live\/POST\/@connections\/\*$/,
+      ),
+    ]);
+    expect(dataActions("ws-default")).toEqual([
+      `dynamodb:GetItem on ${connections}`,
+      `dynamodb:GetItem on ${requests}`,
+      expect.stringMatching(/^execute-api:ManageConnections on /),
+    ]);
+    for (const [name, allowed] of Object.entries(policies)) {
+      const wildcards = allowed.filter((entry) => entry.endsWith(" on *"));
+      expect(wildcards, name).toEqual(["xray:PutTelemetryRecords on *", "xray:PutTraceSegments on *"]);
+    }
+  });
+
+  it("alarms on the DLQ, every queue's age, every function's errors and throttles, and every table", () => {
+    const names = new Set(
+      Object.values(resourcesOfType(stack, "aws_cloudwatch_metric_alarm")).map((alarm) => alarm.alarm_name),
+    );
+    const expected = [
+      `${prefix}-dlq-not-empty`,
+      ...QUEUE_NAMES.map((queue) => `${prefix}-${queue}-backlog-age`),
+      ...HANDLER_NAMES.flatMap((name) => [`${prefix}-${name}-errors`, `${prefix}-${name}-throttles`]),
+      ...["items", "connections", "requests"].map((table) => `${prefix}-${table}-throttled-requests`),
+    ];
+    expect([...names].sort()).toEqual(expected.sort());
+  });
+
+  it("protects tables as the environment says", () => {
+    for (const table of Object.values(resourcesOfType(stack, "aws_dynamodb_table"))) {
+      expect(table.deletion_protection_enabled).toBe(config.deletionProtection);
+      expect(table.point_in_time_recovery).toEqual({ enabled: config.pointInTimeRecovery });
+    }
+  });
+
+  it("outputs what clients and the REST API need", () => {
+    expect(Object.keys(stack.output).sort()).toEqual(
+      [
+        "alarm_topic_arn",
+        "connections_table_name",
+        "dead_letter_queue_url",
+        "items_table_name",
+        "requests_table_name",
+        "websocket_url",
+        ...QUEUE_NAMES.map((queue) => `${queue}_queue_url`),
+      ].sort(),
+    );
+  });
+});
+
+describe("state backends", () => {
+  it("keeps dev state locally and staging and prod state in S3 with a native lock file", () => {
+    expect(synthesizedStack("dev").terraform.backend).toEqual({ local: { path: "terraform.dev.tfstate" } });
+    for (const environment of ["staging", "prod"] as const) {
+      const { backend } = configOf(environment);
+      expect(synthesizedStack(environment).terraform.backend).toEqual({
+        s3: { ...backend, type: undefined, encrypt: true, use_lockfile: true },
+      });
+    }
+  });
+});
+
+describe("synthesis", () => {
+  it("refuses a bad config before writing anything", () => {
+    const outdir = path.join(mkdtempSync(path.join(tmpdir(), "crud-bad-synth-")), "out");
+    try {
+      expect(() =>
+        synthesizeService({
+          projectRoot: process.cwd(),
+          outdir,
+          environments: [{ ...dev, accountId: "42", queues: { ...dev.queues, maxReceiveCount: 0 } }],
+        }),
+      ).toThrow(
+        /dev: accountId: must be 12 digits, got "42"\n {2}- dev: queues\.maxReceiveCount: must be an integer from 1 to 1000, got 0/,
+      );
+      expect(existsSync(outdir)).toBe(false);
+    } finally {
+      rmSync(path.dirname(outdir), { recursive: true, force: true });
+    }
+  });
+
+  it("copies each function's bundle into every stack's own assets", () => {
+    const stackDir = path.join(inject("synthOutdir"), "stacks", "dev", "assets");
+    expect(
+      readdirSync(stackDir)
+        .map((folder) => folder.replace(/_[0-9A-F]+$/, ""))
+        .sort(),
+    ).toEqual(HANDLER_NAMES.map((name) => `${name}-function_bundle`).sort());
+  });
+});

@@ -1,0 +1,28 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { inject } from "vitest";
+import type { EnvironmentName } from "../../environments/environment-config.ts";
+
+export type TerraformJson = {
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  terraform: Record<string, unknown>;
+  provider: Record<string, unknown>;
+  output: Record<string, { value: unknown }>;
+};
+
+/** The synthesized stack of one environment, from the run's global synth. */
+export function synthesizedStack(environment: EnvironmentName): TerraformJson {
+  const file = path.join(inject("synthOutdir"), "stacks", environment, "cdk.tf.json");
+  return JSON.parse(readFileSync(file, "utf8")) as TerraformJson;
+}
+
+/** Bundle folders of the run's global synth (the same ones the stacks copy into their assets). */
+export function bundlesFolder(): string {
+  return path.join(inject("synthOutdir"), "bundles");
+}
+
+/** All resources of one Terraform type, keyed by logical id. */
+export function resourcesOfType(stack: TerraformJson, type: string): Record<string, Record<string, unknown>> {
+  return stack.resource[type] ?? {};
+}
