@@ -1,10 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { connectionsFor, deleteConnection, sendFrame } from "./lib/connections.ts";
+import { connectionsFor, deleteConnection } from "./lib/connections.ts";
 import { describeIssues, outcomeSchema } from "./lib/contracts.ts";
 import { storeOutcome } from "./lib/outcome-store.ts";
 import { logger, metrics } from "./lib/powertools.ts";
+import { sendFrame } from "./lib/websocket-client.ts";
 
 const processor = new BatchProcessor(EventType.SQS);
 

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClient } from "../lib/clients.ts";
 import type { Item, ListResult } from "../lib/contracts.ts";
+import { documentClient } from "../lib/dynamodb.ts";
 import { ENV, requireEnv } from "../lib/environment.ts";
 import { isConditionalCheckFailure, PermanentError } from "../lib/errors.ts";
 

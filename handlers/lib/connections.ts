@@ -1,6 +1,5 @@
-import { GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClient, websocketConnections } from "./clients.ts";
+import { documentClient } from "./dynamodb.ts";
 import { ENV, requireEnv } from "./environment.ts";
 
 /** API Gateway closes a WebSocket after two hours, so a record older than that is garbage. */
@@ -57,22 +56,4 @@ export async function connectionsFor(requestId: string): Promise<string[]> {
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return ids;
-}
-
-/** Sends one frame; reports `gone` when the client has disconnected (HTTP 410) so the caller can forget it. */
-export async function sendFrame(connectionId: string, frame: unknown): Promise<"sent" | "gone"> {
-  try {
-    await websocketConnections().send(
-      new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame)) }),
-    );
-    return "sent";
-  } catch (error) {
-    if (
-      error instanceof GoneException ||
-      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
-    ) {
-      return "gone";
-    }
-    throw error;
-  }
 }

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { documentClient } from "./clients.ts";
 import { type Outcome, outcomeSchema } from "./contracts.ts";
+import { documentClient } from "./dynamodb.ts";
 import { ENV, requireEnv } from "./environment.ts";
 import { isConditionalCheckFailure } from "./errors.ts";
 

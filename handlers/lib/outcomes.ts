@@ -1,7 +1,7 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { sqsClient } from "./clients.ts";
 import type { ErrorCode, Operation, Outcome } from "./contracts.ts";
 import { ENV, requireEnv } from "./environment.ts";
+import { sqsClient } from "./sqs.ts";
 
 export function successOutcome(requestId: string, operation: Operation, result: unknown): Outcome {
   return {

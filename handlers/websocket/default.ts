@@ -1,7 +1,8 @@
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { getConnection, sendFrame } from "../lib/connections.ts";
+import { getConnection } from "../lib/connections.ts";
 import { readOutcome } from "../lib/outcome-store.ts";
 import { logger } from "../lib/powertools.ts";
+import { sendFrame } from "../lib/websocket-client.ts";
 import { respond } from "./responses.ts";
 
 /**

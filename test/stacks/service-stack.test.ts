@@ -119,6 +119,10 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
       expect.stringMatching(/^execute-api:ManageConnections on /),
     ]);
     for (const [name, allowed] of Object.entries(policies)) {
+      expect(
+        allowed.filter((entry) => entry.split(" on ")[0]?.includes("*")),
+        name,
+      ).toEqual([]);
       const wildcards = allowed.filter((entry) => entry.endsWith(" on *"));
       expect(wildcards, name).toEqual(["xray:PutTelemetryRecords on *", "xray:PutTraceSegments on *"]);
     }

@@ -1,0 +1,35 @@
+import {
+  ApiGatewayManagementApiClient,
+  GoneException,
+  PostToConnectionCommand,
+} from "@aws-sdk/client-apigatewaymanagementapi";
+import { ENV, requireEnv } from "./environment.ts";
+import { tracer } from "./powertools.ts";
+
+let connectionsClient: ApiGatewayManagementApiClient | undefined;
+
+/** The `@connections` client of the WebSocket stage, created on first use (its endpoint is per stage). */
+export function websocketConnections(): ApiGatewayManagementApiClient {
+  connectionsClient ??= tracer.captureAWSv3Client(
+    new ApiGatewayManagementApiClient({ endpoint: requireEnv(ENV.websocketCallbackUrl) }),
+  );
+  return connectionsClient;
+}
+
+/** Sends one frame; reports `gone` when the client has disconnected (HTTP 410) so the caller can forget it. */
+export async function sendFrame(connectionId: string, frame: unknown): Promise<"sent" | "gone"> {
+  try {
+    await websocketConnections().send(
+      new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame)) }),
+    );
+    return "sent";
+  } catch (error) {
+    if (
+      error instanceof GoneException ||
+      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
+    ) {
+      return "gone";
+    }
+    throw error;
+  }
+}
