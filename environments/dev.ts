@@ -20,6 +20,12 @@ export const dev: EnvironmentConfig = {
   },
   eventSource: { batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 5 },
   websocket: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
+  restApi: {
+    throttlingBurstLimit: 100,
+    throttlingRateLimit: 50,
+    corsAllowedOrigins: ["http://127.0.0.1:3000", "http://localhost:3000"],
+    latencyAlarmP99Ms: 2000,
+  },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: { type: "local" },

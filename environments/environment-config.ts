@@ -49,6 +49,18 @@ export interface WebSocketSettings {
   readonly throttlingRateLimit: number;
 }
 
+export interface RestApiSettings {
+  /** Stage method throttling and the usage plan's limits: burst size and steady requests per second. */
+  readonly throttlingBurstLimit: number;
+  readonly throttlingRateLimit: number;
+  /** Origins browsers may call from; the first is the one error responses name. Never `*` in prod. */
+  readonly corsAllowedOrigins: readonly string[];
+  /** A WAF web ACL (per-IP rate rule and AWS's common rule set) on the stage. @default no WAF */
+  readonly waf?: { readonly requestsPerFiveMinutesPerIp: number };
+  /** The latency alarm fires when the stage's p99 exceeds this. */
+  readonly latencyAlarmP99Ms: number;
+}
+
 /** Everything that may differ between environments. The stack reads nothing else. */
 export interface EnvironmentConfig {
   readonly name: EnvironmentName;
@@ -67,6 +79,7 @@ export interface EnvironmentConfig {
   readonly queues: QueueSettings;
   readonly eventSource: EventSourceSettings;
   readonly websocket: WebSocketSettings;
+  readonly restApi: RestApiSettings;
   /**
    * Whether this stack owns API Gateway's account-wide CloudWatch role setting. It is one per account
    * and region, so exactly one environment per account and region may set it.
@@ -99,6 +112,7 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 // Leaves room for the longest suffix ("-ws-disconnect") within Lambda's 64-character name limit.
 const NAME_PREFIX = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
@@ -175,6 +189,35 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
     config.websocket.throttlingRateLimit > 0 && config.websocket.throttlingRateLimit <= 10000,
     `websocket.throttlingRateLimit: must be above 0 and at most 10000, got ${config.websocket.throttlingRateLimit}`,
   );
+
+  const { restApi } = config;
+  integerIn("restApi.throttlingBurstLimit", restApi.throttlingBurstLimit, 0, 5000);
+  check(
+    restApi.throttlingRateLimit > 0 && restApi.throttlingRateLimit <= 10000,
+    `restApi.throttlingRateLimit: must be above 0 and at most 10000, got ${restApi.throttlingRateLimit}`,
+  );
+  check(restApi.corsAllowedOrigins.length > 0, "restApi.corsAllowedOrigins: must name at least one origin");
+  for (const origin of restApi.corsAllowedOrigins) {
+    check(
+      origin === "*" || ORIGIN.test(origin),
+      `restApi.corsAllowedOrigins: "${origin}" is not an origin (scheme://host[:port], no path)`,
+    );
+  }
+  if (config.name === "prod") {
+    check(
+      !restApi.corsAllowedOrigins.includes("*"),
+      'restApi.corsAllowedOrigins: "*" is not allowed in prod',
+    );
+  }
+  if (restApi.waf) {
+    integerIn(
+      "restApi.waf.requestsPerFiveMinutesPerIp",
+      restApi.waf.requestsPerFiveMinutesPerIp,
+      10,
+      2000000000,
+    );
+  }
+  integerIn("restApi.latencyAlarmP99Ms", restApi.latencyAlarmP99Ms, 1, 29000);
 
   if (config.backend.type === "s3") {
     const { bucket, key, region } = config.backend;

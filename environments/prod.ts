@@ -20,6 +20,13 @@ export const prod: EnvironmentConfig = {
   },
   eventSource: { batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 50 },
   websocket: { throttlingBurstLimit: 5000, throttlingRateLimit: 2000 },
+  restApi: {
+    throttlingBurstLimit: 5000,
+    throttlingRateLimit: 2000,
+    corsAllowedOrigins: ["https://crud.example.com"],
+    waf: { requestsPerFiveMinutesPerIp: 2000 },
+    latencyAlarmP99Ms: 1000,
+  },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: {

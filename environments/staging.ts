@@ -20,6 +20,13 @@ export const staging: EnvironmentConfig = {
   },
   eventSource: { batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 10 },
   websocket: { throttlingBurstLimit: 500, throttlingRateLimit: 200 },
+  restApi: {
+    throttlingBurstLimit: 500,
+    throttlingRateLimit: 200,
+    corsAllowedOrigins: ["https://staging.crud.example.com"],
+    waf: { requestsPerFiveMinutesPerIp: 2000 },
+    latencyAlarmP99Ms: 1000,
+  },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: {

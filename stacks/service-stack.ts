@@ -7,13 +7,16 @@ import type { EnvironmentConfig } from "../environments/environment-config.ts";
 import type { HandlerName } from "../handlers/catalogue.ts";
 import { ENV } from "../handlers/lib/environment.ts";
 import { ApiGatewayAccountLogging } from "./constructs/api-gateway-account.ts";
+import { ApiKeyAccess } from "./constructs/api-key-access.ts";
 import { BundledFunction } from "./constructs/bundled-function.ts";
 import { EncryptedTable } from "./constructs/encrypted-table.ts";
 import { EncryptionKey } from "./constructs/encryption-key.ts";
 import { QueueSubscription } from "./constructs/queue-subscription.ts";
+import { RestApi } from "./constructs/rest-api.ts";
 import { ServiceAlarms } from "./constructs/service-alarms.ts";
 import { ServiceDashboard } from "./constructs/service-dashboard.ts";
 import { ServiceQueues } from "./constructs/service-queues.ts";
+import { WebAcl } from "./constructs/web-acl.ts";
 import { WebSocketApi } from "./constructs/websocket-api.ts";
 import { type FunctionAccess, functionPermissions } from "./permissions.ts";
 
@@ -25,6 +28,7 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const CONNECTIONS_BY_REQUEST_INDEX = "requestId-index";
 export const WEBSOCKET_STAGE = "live";
+export const REST_STAGE = "v1";
 export const METRICS_NAMESPACE = "EventCrud";
 
 export interface ServiceStackProps {
@@ -46,6 +50,7 @@ export class ServiceStack extends TerraformStack {
   };
   readonly queues: ServiceQueues<QueueName>;
   readonly websocket: WebSocketApi;
+  readonly restApi: RestApi;
   readonly functions: Readonly<Record<HandlerName, BundledFunction>>;
   readonly alarms: ServiceAlarms;
 
@@ -111,14 +116,14 @@ export class ServiceStack extends TerraformStack {
     });
     const queues = this.queues.queues;
 
-    if (config.ownsApiGatewayAccountSettings) {
-      new ApiGatewayAccountLogging(this, "api-gateway-account", {
-        roleName: `${prefix}-apigateway-cloudwatch`,
-        accountId: config.accountId,
-        region: config.region,
-        partition: partition.partition,
-      });
-    }
+    const accountLogging = config.ownsApiGatewayAccountSettings
+      ? new ApiGatewayAccountLogging(this, "api-gateway-account", {
+          roleName: `${prefix}-apigateway-cloudwatch`,
+          accountId: config.accountId,
+          region: config.region,
+          partition: partition.partition,
+        })
+      : undefined;
 
     this.websocket = new WebSocketApi(this, "websocket", {
       apiName: `${prefix}-notifications`,
@@ -242,6 +247,43 @@ export class ServiceStack extends TerraformStack {
     this.websocket.addRoute("disconnect", "$disconnect", functions["ws-disconnect"].function);
     this.websocket.addRoute("default", "$default", functions["ws-default"].function);
 
+    const restApiName = `${prefix}-items`;
+    this.restApi = new RestApi(this, "rest-api", {
+      apiName: restApiName,
+      stageName: REST_STAGE,
+      accountId: config.accountId,
+      region: config.region,
+      partition: partition.partition,
+      kmsKeyArn: keyArn,
+      logRetentionDays: config.logRetentionDays,
+      commandQueues: {
+        create: queues.create,
+        read: queues.read,
+        update: queues.update,
+        delete: queues.delete,
+      },
+      // The physical name, not the attribute: templates stay plain text, so they can be rendered in tests.
+      requestsTable: { name: `${prefix}-requests`, arn: requests.table.arn },
+      corsAllowedOrigins: config.restApi.corsAllowedOrigins,
+      throttlingBurstLimit: config.restApi.throttlingBurstLimit,
+      throttlingRateLimit: config.restApi.throttlingRateLimit,
+      accountSettings: accountLogging?.settings,
+    });
+    const apiKeyAccess = new ApiKeyAccess(this, "api-key-access", {
+      name: restApiName,
+      restApiId: this.restApi.api.id,
+      stageName: this.restApi.stage.stageName,
+      throttlingBurstLimit: config.restApi.throttlingBurstLimit,
+      throttlingRateLimit: config.restApi.throttlingRateLimit,
+    });
+    if (config.restApi.waf) {
+      new WebAcl(this, "web-acl", {
+        name: restApiName,
+        stageArn: this.restApi.stage.arn,
+        requestsPerFiveMinutesPerIp: config.restApi.waf.requestsPerFiveMinutesPerIp,
+      });
+    }
+
     this.alarms = new ServiceAlarms(this, "alarms", {
       namePrefix: prefix,
       kmsKeyArn: keyArn,
@@ -261,6 +303,7 @@ export class ServiceStack extends TerraformStack {
     for (const name of Object.keys(functions)) this.alarms.watchFunction(name, `${prefix}-${name}`);
     const tableNames = [`${prefix}-items`, `${prefix}-connections`, `${prefix}-requests`];
     for (const tableName of tableNames) this.alarms.watchTable(`${tableName}-throttles`, tableName);
+    this.alarms.watchRestApi("rest-api", restApiName, REST_STAGE, config.restApi.latencyAlarmP99Ms);
 
     new ServiceDashboard(this, "dashboard", {
       dashboardName: prefix,
@@ -271,6 +314,8 @@ export class ServiceStack extends TerraformStack {
       tableNames,
     });
 
+    new TerraformOutput(this, "rest_url", { value: this.restApi.stage.invokeUrl });
+    new TerraformOutput(this, "api_key_id", { value: apiKeyAccess.apiKey.id });
     new TerraformOutput(this, "websocket_url", { value: this.websocket.stage.invokeUrl });
     for (const queueName of QUEUE_NAMES) {
       new TerraformOutput(this, `${queueName}_queue_url`, { value: queues[queueName].url });

@@ -116,6 +116,13 @@ const STRING_METHODS: Record<string, (text: string, params: unknown[]) => unknow
   trim: (text) => text.trim(),
 };
 
+const LIST_METHODS: Record<string, (list: unknown[], params: unknown[]) => unknown> = {
+  size: (list) => list.length,
+  isEmpty: (list) => list.length === 0,
+  contains: (list, [value]) => list.includes(value),
+  get: (list, [index]) => list[Number(index)],
+};
+
 const MAP_METHODS: Record<string, (map: Record<string, unknown>, params: unknown[]) => unknown> = {
   get: (map, [key]) => map[String(key)],
   containsKey: (map, [key]) => Object.hasOwn(map, String(key)),
@@ -135,9 +142,9 @@ const JAVA_METHODS = [
   {
     uid: "java-list",
     match: ({ property, context }: MethodCall) =>
-      Array.isArray(context) && (property === "size" || property === "isEmpty"),
-    resolve: ({ property, context }: MethodCall) =>
-      property === "size" ? (context as unknown[]).length : (context as unknown[]).length === 0,
+      Array.isArray(context) && Object.hasOwn(LIST_METHODS, property),
+    resolve: ({ property, context, params }: MethodCall) =>
+      LIST_METHODS[property]?.(context as unknown[], params),
   },
   {
     uid: "java-map",

@@ -17,6 +17,9 @@ export interface ApiGatewayAccountLoggingProps {
  * environment config's `ownsApiGatewayAccountSettings`).
  */
 export class ApiGatewayAccountLogging extends Construct {
+  /** The account setting itself: stages that write logs depend on it. */
+  readonly settings: ApiGatewayAccount;
+
   constructor(scope: Construct, id: string, props: ApiGatewayAccountLoggingProps) {
     super(scope, id);
     const role = new IamRole(this, "role", {
@@ -43,6 +46,6 @@ export class ApiGatewayAccountLogging extends Construct {
         ),
       ]),
     });
-    new ApiGatewayAccount(this, "settings", { cloudwatchRoleArn: role.arn });
+    this.settings = new ApiGatewayAccount(this, "settings", { cloudwatchRoleArn: role.arn });
   }
 }

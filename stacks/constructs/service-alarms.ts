@@ -81,6 +81,35 @@ export class ServiceAlarms extends Construct {
     }
   }
 
+  /** Server errors and slow answers of a REST stage. */
+  watchRestApi(id: string, apiName: string, stageName: string, p99LatencyMs: number): void {
+    const dimensions = { ApiName: apiName, Stage: stageName };
+    this.alarm(`${id}-5xx`, {
+      name: `${apiName}-5xx`,
+      description: `${apiName} answered with server errors`,
+      namespace: "AWS/ApiGateway",
+      metricName: "5XXError",
+      dimensions,
+      statistic: "Sum",
+      threshold: 0,
+    });
+    new CloudwatchMetricAlarm(this, `${id}-latency`, {
+      alarmName: `${apiName}-p99-latency`,
+      alarmDescription: `The p99 latency of ${apiName} exceeded ${p99LatencyMs} ms`,
+      namespace: "AWS/ApiGateway",
+      metricName: "Latency",
+      dimensions,
+      extendedStatistic: "p99",
+      period: ALARM_PERIOD_SECONDS,
+      evaluationPeriods: 1,
+      threshold: p99LatencyMs,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [this.topic.arn],
+      okActions: [this.topic.arn],
+    });
+  }
+
   /** Read and write throttling of one table, summed, since either stalls the service. */
   watchTable(id: string, tableName: string): void {
     const metric = (metricName: string) => ({

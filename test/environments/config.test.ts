@@ -101,6 +101,12 @@ describe("environment configs", () => {
     ).toThrow(/deletionProtection: must be true in prod\n {2}- pointInTimeRecovery: must be true in prod/);
   });
 
+  it("refuses a wildcard CORS origin in prod", () => {
+    expect(() =>
+      validateConfig(variant(prod, { restApi: { ...prod.restApi, corsAllowedOrigins: ["*"] } })),
+    ).toThrow(/restApi\.corsAllowedOrigins: "\*" is not allowed in prod/);
+  });
+
   it("refuses two environments owning API Gateway's account settings in one account and region", () => {
     const sameAccount = variant(prod, { accountId: dev.accountId, region: dev.region });
 

@@ -128,7 +128,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
     }
   });
 
-  it("alarms on the DLQ, every queue's age, every function's errors and throttles, and every table", () => {
+  it("alarms on the DLQ, every queue's age, every function's errors and throttles, every table and the REST stage", () => {
     const names = new Set(
       Object.values(resourcesOfType(stack, "aws_cloudwatch_metric_alarm")).map((alarm) => alarm.alarm_name),
     );
@@ -137,6 +137,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
       ...QUEUE_NAMES.map((queue) => `${prefix}-${queue}-backlog-age`),
       ...HANDLER_NAMES.flatMap((name) => [`${prefix}-${name}-errors`, `${prefix}-${name}-throttles`]),
       ...["items", "connections", "requests"].map((table) => `${prefix}-${table}-throttled-requests`),
+      `${prefix}-items-5xx`,
+      `${prefix}-items-p99-latency`,
     ];
     expect([...names].sort()).toEqual(expected.sort());
   });
@@ -152,6 +154,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
     expect(Object.keys(stack.output).sort()).toEqual(
       [
         "alarm_topic_arn",
+        "api_key_id",
+        "rest_url",
         "connections_table_name",
         "dead_letter_queue_url",
         "items_table_name",
