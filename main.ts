@@ -7,4 +7,7 @@ synthesizeService({
   projectRoot: process.cwd(),
   outdir: path.resolve(process.env.CDKTF_OUTDIR ?? "cdktf.out"),
   environments: ENVIRONMENTS,
+}).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
 });

@@ -1,4 +1,4 @@
-import { DESCRIPTION_MAX, NAME_MAX } from "../handlers/lib/contracts.ts";
+import { DESCRIPTION_MAX, NAME_MAX } from "../handlers/lib/limits.ts";
 import type { CommandRoute } from "./api-templates.ts";
 import type { CommandQueueName } from "./service-stack.ts";
 

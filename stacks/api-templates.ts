@@ -1,3 +1,5 @@
+import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from "../handlers/lib/limits.ts";
+
 /**
  * The REST API's mapping templates, built from named parts so each route's template is reviewable and
  * testable by rendering it (test/api). Rules every template here follows:
@@ -42,8 +44,9 @@ export const LIST_LIMIT_RULE: ParameterRule = {
   location: "querystring",
   name: "limit",
   required: false,
+  // 1..100 as a regex: VTL cannot parse numbers. A test pins it to LIST_LIMIT_MAX.
   pattern: "[1-9][0-9]?|100",
-  problem: "limit: must be an integer from 1 to 100",
+  problem: `limit: must be an integer from 1 to ${LIST_LIMIT_MAX}`,
 };
 export const LAST_KEY_RULE: ParameterRule = {
   location: "querystring",
@@ -52,8 +55,6 @@ export const LAST_KEY_RULE: ParameterRule = {
   pattern: "[A-Za-z0-9_-]{1,1024}",
   problem: "lastKey: must be the lastKey of a previous list",
 };
-
-export const LIST_LIMIT_DEFAULT = 20;
 
 /** One REST route that becomes a command on a queue. */
 export interface CommandRoute {

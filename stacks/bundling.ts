@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { buildSync } from "esbuild";
+import { build } from "esbuild";
 
 /** The runtime the bundles target; the functions are deployed on the matching `nodejs22.x`. */
 export const BUNDLE_TARGET = "node22";
@@ -29,10 +29,13 @@ export interface BundleRequest<Name extends string> {
  * Bundles every handler in one esbuild run and returns each function's bundle folder.
  *
  * Runs before any construct exists because cdktf hashes an asset folder when the asset is constructed.
+ * esbuild works in its own process, so the caller can load cdktf meanwhile.
  * Output is deterministic: minified, no source maps, no legal-comment files, no absolute paths, and
  * esbuild writes no timestamps, so an unchanged handler gives byte-identical bundles and hashes.
  */
-export function bundleHandlers<Name extends string>(request: BundleRequest<Name>): Record<Name, string> {
+export async function bundleHandlers<Name extends string>(
+  request: BundleRequest<Name>,
+): Promise<Record<Name, string>> {
   const names = Object.keys(request.entries) as Name[];
   if (names.length === 0) throw new Error("bundleHandlers: no handler entries to bundle");
   const entryPoints: Record<string, string> = {};
@@ -50,7 +53,7 @@ export function bundleHandlers<Name extends string>(request: BundleRequest<Name>
 
   rmSync(request.outdir, { recursive: true, force: true });
   mkdirSync(request.outdir, { recursive: true });
-  const result = buildSync({
+  const result = await build({
     absWorkingDir: request.projectRoot,
     entryPoints,
     outdir: request.outdir,

@@ -13,9 +13,9 @@ declare module "vitest" {
 }
 
 /** Synthesizes the real app once, exactly as `npm run synth` does, for every test file to read. */
-export default function setup(project: TestProject) {
+export default async function setup(project: TestProject) {
   const outdir = mkdtempSync(path.join(tmpdir(), "crud-synth-"));
-  synthesizeService({ projectRoot: process.cwd(), outdir, environments: ENVIRONMENTS });
+  await synthesizeService({ projectRoot: process.cwd(), outdir, environments: ENVIRONMENTS });
   project.provide("synthOutdir", outdir);
   return () => rmSync(outdir, { recursive: true, force: true });
 }

@@ -1,5 +1,8 @@
 // zod/mini is the tree-shakeable build: the full API would add about 440 KB to every bundle.
 import * as z from "zod/mini";
+import { DESCRIPTION_MAX, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NAME_MAX } from "./limits.ts";
+
+export { DESCRIPTION_MAX, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NAME_MAX };
 
 /** Request ids are API Gateway's `$context.requestId`: a UUID. */
 export const requestIdSchema = z.uuid("must be a UUID");
@@ -8,11 +11,6 @@ export const itemIdSchema = z.uuid("must be a UUID");
 export const OPERATIONS = ["create", "get", "list", "update", "delete"] as const;
 export type Operation = (typeof OPERATIONS)[number];
 export const operationSchema = z.enum(OPERATIONS);
-
-export const NAME_MAX = 200;
-export const DESCRIPTION_MAX = 2000;
-export const LIST_LIMIT_MAX = 100;
-export const LIST_LIMIT_DEFAULT = 20;
 
 const name = z
   .string()

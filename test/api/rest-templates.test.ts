@@ -1,4 +1,5 @@
 import Ajv from "ajv-draft-04";
+import { LIST_LIMIT_MAX } from "../../handlers/lib/limits.ts";
 import { matchRoute, readRestApi } from "../../local/rest/route-table.ts";
 import { callRoute, REQUEST_TIME_EPOCH } from "../support/rest-call.ts";
 import { resourcesOfType, synthesizedStack } from "../support/synthesized.ts";
@@ -232,6 +233,15 @@ describe("hostile input", () => {
     expect(answer.sent).toBeUndefined();
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.body)).toEqual({ error });
+  });
+
+  it("accepts exactly the limits the consumer accepts, 1 to LIST_LIMIT_MAX", () => {
+    for (let limit = 0; limit <= LIST_LIMIT_MAX + 1; limit += 1) {
+      const answer = callRoute(table, "GET", "/items", { querystring: { limit: String(limit) } });
+      const inRange = limit >= 1 && limit <= LIST_LIMIT_MAX;
+      expect(answer.status, `limit ${limit}`).toBe(inRange ? 202 : 400);
+      if (inRange) expect(envelope(answer).query).toEqual({ limit });
+    }
   });
 
   it("reads the list query only from the query string: a header of the same name cannot stand in", () => {

@@ -180,16 +180,16 @@ describe("state backends", () => {
 });
 
 describe("synthesis", () => {
-  it("refuses a bad config before writing anything", () => {
+  it("refuses a bad config before writing anything", async () => {
     const outdir = path.join(mkdtempSync(path.join(tmpdir(), "crud-bad-synth-")), "out");
     try {
-      expect(() =>
+      await expect(
         synthesizeService({
           projectRoot: process.cwd(),
           outdir,
           environments: [{ ...dev, accountId: "42", queues: { ...dev.queues, maxReceiveCount: 0 } }],
         }),
-      ).toThrow(
+      ).rejects.toThrow(
         /dev: accountId: must be 12 digits, got "42"\n {2}- dev: queues\.maxReceiveCount: must be an integer from 1 to 1000, got 0/,
       );
       expect(existsSync(outdir)).toBe(false);
