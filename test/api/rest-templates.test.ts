@@ -33,6 +33,7 @@ const HOSTILE = [
   "new\nline\r\ttab",
   "unicode é € 😀 \u2028\u2029",
   "#set($x = 1)$x",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: hostile input that must stay literal text
   "$context.requestId ${context.requestId} $util.urlEncode('x')",
   '{"nested":{"json":[1,2,{"deep":"x"}]}}',
   "</MessageBody>]]>",
