@@ -1,0 +1,13 @@
+import { finding, type PolicyRule, resourcesOf } from "../stack-json.ts";
+
+export const DDB3: PolicyRule = {
+  id: "DDB3",
+  title: "Tables in prod have deletion protection",
+  rationale: "A mistaken destroy or rename must not delete production data.",
+  check: (stack, { config }) =>
+    config.name !== "prod"
+      ? []
+      : resourcesOf(stack, "aws_dynamodb_table")
+          .filter((table) => table.values.deletion_protection_enabled !== true)
+          .map((table) => finding("DDB3", table, "deletion_protection_enabled is not true in prod")),
+};

@@ -1,0 +1,14 @@
+import { finding, type PolicyRule, resourcesOf } from "../stack-json.ts";
+
+export const SNS1: PolicyRule = {
+  id: "SNS1",
+  title: "Topics are encrypted with the customer-managed key",
+  rationale: "Alarm notifications name resources and failures.",
+  mirrors: "checkov CKV_AWS_26",
+  check: (stack) =>
+    resourcesOf(stack, "aws_sns_topic")
+      .filter(
+        (topic) => !/^\$\{aws_kms_key\.[\w-]+\.arn\}$/.test(String(topic.values.kms_master_key_id ?? "")),
+      )
+      .map((topic) => finding("SNS1", topic, "kms_master_key_id does not name a key of this stack")),
+};
