@@ -20,7 +20,11 @@ describe("reproducible synthesis", () => {
     const first = inject("synthOutdir");
     const second = mkdtempSync(path.join(tmpdir(), "crud-synth-again-"));
     try {
-      await synthesizeService({ projectRoot: process.cwd(), outdir: path.join(second, "nested", "out"), environments: ENVIRONMENTS });
+      await synthesizeService({
+        projectRoot: process.cwd(),
+        outdir: path.join(second, "nested", "out"),
+        environments: ENVIRONMENTS,
+      });
       const secondOut = path.join(second, "nested", "out");
       for (const folder of ["stacks", "bundles"]) {
         const files = filesUnder(path.join(first, folder));

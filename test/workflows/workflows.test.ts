@@ -1,0 +1,44 @@
+import { readFileSync } from "node:fs";
+import { validateWorkflow } from "@action-validator/core";
+import { parse } from "yaml";
+
+const read = (name: string) => readFileSync(`.github/workflows/${name}`, "utf8");
+
+describe.each(["ci.yml", "plan.yml"])("the %s workflow", (name) => {
+  it("is valid against GitHub's workflow schema", () => {
+    const state = validateWorkflow(read(name));
+    expect(state.errors).toEqual([]);
+  });
+});
+
+describe("what the workflows do", () => {
+  it("ci installs and runs the tests through .ci/run, with terraform", () => {
+    const ci = parse(read("ci.yml"));
+    const steps = ci.jobs.test.steps as Array<{ uses?: string; run?: string }>;
+    expect(steps.some((step) => step.run === "bash .ci/run")).toBe(true);
+    expect(steps.some((step) => step.uses?.startsWith("hashicorp/setup-terraform@"))).toBe(true);
+    expect(ci.permissions).toEqual({ contents: "read" });
+  });
+
+  it("plan assumes a role per environment through OIDC, plans each, and keeps one comment up to date", () => {
+    const plan = parse(read("plan.yml"));
+    expect(Object.keys(plan.on)).toEqual(["pull_request"]);
+    expect(plan.jobs.plan.strategy.matrix.environment).toEqual(["dev", "staging", "prod"]);
+    expect(plan.jobs.plan.permissions).toEqual({ contents: "read", "id-token": "write" });
+    const steps = plan.jobs.plan.steps as Array<{
+      uses?: string;
+      run?: string;
+      with?: Record<string, string>;
+    }>;
+    const credentials = steps.find((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect(credentials?.with?.["role-to-assume"]).toMatch(/^\$\{\{ vars\[/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+    expect(steps.some((step) => step.run === "npm run plan -- ${{ matrix.environment }}")).toBe(true);
+    const script = (plan.jobs.comment.steps as Array<{ with?: { script?: string } }>)
+      .map((step) => step.with?.script ?? "")
+      .join("\n");
+    expect(script).toContain("updateComment");
+    expect(script).toContain("<!-- terraform-plan -->");
+    expect(plan.jobs.comment.permissions).toEqual({ "pull-requests": "write" });
+  });
+});
