@@ -79,6 +79,11 @@ export function asList(value: string | string[] | undefined): string[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/** Whether a value references the ARN of a KMS key declared in the same stack. */
+export function namesStackKey(value: unknown): boolean {
+  return /^\$\{aws_kms_key\.[\w-]+\.arn\}$/.test(String(value ?? ""));
+}
+
 export function finding(rule: string, resource: StackResource | string, message: string): Finding {
   return { rule, resource: typeof resource === "string" ? resource : resource.address, message };
 }

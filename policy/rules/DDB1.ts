@@ -1,4 +1,4 @@
-import { finding, type PolicyRule, resourcesOf } from "../stack-json.ts";
+import { finding, namesStackKey, type PolicyRule, resourcesOf } from "../stack-json.ts";
 
 export const DDB1: PolicyRule = {
   id: "DDB1",
@@ -11,7 +11,7 @@ export const DDB1: PolicyRule = {
         const sse = table.values.server_side_encryption as
           | { enabled?: boolean; kms_key_arn?: string }
           | undefined;
-        return !(sse?.enabled === true && /^\$\{aws_kms_key\.[\w-]+\.arn\}$/.test(String(sse.kms_key_arn)));
+        return !(sse?.enabled === true && namesStackKey(sse.kms_key_arn));
       })
       .map((table) => finding("DDB1", table, "server_side_encryption does not use a key of this stack")),
 };

@@ -1,4 +1,4 @@
-import { finding, type PolicyRule, resourcesOf } from "../stack-json.ts";
+import { finding, namesStackKey, type PolicyRule, resourcesOf } from "../stack-json.ts";
 
 export const LOG1: PolicyRule = {
   id: "LOG1",
@@ -7,6 +7,6 @@ export const LOG1: PolicyRule = {
   mirrors: "checkov CKV_AWS_158",
   check: (stack) =>
     resourcesOf(stack, "aws_cloudwatch_log_group")
-      .filter((group) => !/^\$\{aws_kms_key\.[\w-]+\.arn\}$/.test(String(group.values.kms_key_id ?? "")))
+      .filter((group) => !namesStackKey(group.values.kms_key_id))
       .map((group) => finding("LOG1", group, "kms_key_id does not name a key of this stack")),
 };

@@ -1,4 +1,4 @@
-import { finding, type PolicyRule, resourcesOf } from "../stack-json.ts";
+import { finding, namesStackKey, type PolicyRule, resourcesOf } from "../stack-json.ts";
 
 export const SNS1: PolicyRule = {
   id: "SNS1",
@@ -7,8 +7,6 @@ export const SNS1: PolicyRule = {
   mirrors: "checkov CKV_AWS_26",
   check: (stack) =>
     resourcesOf(stack, "aws_sns_topic")
-      .filter(
-        (topic) => !/^\$\{aws_kms_key\.[\w-]+\.arn\}$/.test(String(topic.values.kms_master_key_id ?? "")),
-      )
+      .filter((topic) => !namesStackKey(topic.values.kms_master_key_id))
       .map((topic) => finding("SNS1", topic, "kms_master_key_id does not name a key of this stack")),
 };

@@ -1,4 +1,4 @@
-import { finding, type PolicyRule, resourcesOf } from "../stack-json.ts";
+import { finding, namesStackKey, type PolicyRule, resourcesOf } from "../stack-json.ts";
 
 export const SQS1: PolicyRule = {
   id: "SQS1",
@@ -7,8 +7,6 @@ export const SQS1: PolicyRule = {
   mirrors: "checkov CKV_AWS_27, cdk-nag AwsSolutions-SQS2",
   check: (stack) =>
     resourcesOf(stack, "aws_sqs_queue")
-      .filter(
-        (queue) => !/^\$\{aws_kms_key\.[\w-]+\.arn\}$/.test(String(queue.values.kms_master_key_id ?? "")),
-      )
+      .filter((queue) => !namesStackKey(queue.values.kms_master_key_id))
       .map((queue) => finding("SQS1", queue, "kms_master_key_id does not name a key of this stack")),
 };

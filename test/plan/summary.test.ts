@@ -65,7 +65,10 @@ describe("plan summary", () => {
 describe("the offline copy of a stack", () => {
   const stackDir = path.join(inject("synthOutdir"), "stacks", "staging");
   const stack = synthesizedStack("staging");
-  const offline = offlineStack(stack as unknown as Record<string, unknown>, stackDir) as typeof stack;
+  const offline = offlineStack(
+    stack as unknown as Record<string, unknown>,
+    stackDir,
+  ) as unknown as typeof stack;
 
   it("touches no backend, needs no credentials and no archive provider", () => {
     expect(offline.terraform.backend).toEqual({ local: { path: "offline.tfstate" } });

@@ -1,18 +1,15 @@
-import type { PolicyStatement } from "../../stacks/iam.ts";
+import { asList, type Statement, statementsOf } from "../../policy/stack-json.ts";
 
 export interface PolicyDocument {
   Version: string;
-  Statement: PolicyStatement[];
+  Statement: Statement[];
 }
 
 export function parsePolicy(json: unknown): PolicyDocument {
-  return JSON.parse(String(json)) as PolicyDocument;
+  return { Version: "2012-10-17", Statement: statementsOf(json) };
 }
 
-export function asList(value: string | readonly string[] | undefined): string[] {
-  if (value === undefined) return [];
-  return typeof value === "string" ? [value] : [...value];
-}
+export { asList };
 
 /** Every action a policy allows, as `action on resource` pairs, for compact assertions. */
 export function allowedActions(policy: PolicyDocument): string[] {

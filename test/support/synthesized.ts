@@ -2,14 +2,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { inject } from "vitest";
 import type { EnvironmentName } from "../../environments/environment-config.ts";
+import type { StackJson } from "../../policy/stack-json.ts";
 
-export type TerraformJson = {
-  resource: Record<string, Record<string, Record<string, unknown>>>;
-  data?: Record<string, Record<string, Record<string, unknown>>>;
-  terraform: Record<string, unknown>;
-  provider: Record<string, unknown>;
-  output: Record<string, { value: unknown }>;
-};
+/** A synthesized stack as the tests read it: the policy pack's view, with its outputs. */
+export type TerraformJson = StackJson & { output: Record<string, { value: unknown }> };
 
 /** The synthesized stack of one environment, from the run's global synth. */
 export function synthesizedStack(environment: EnvironmentName): TerraformJson {
