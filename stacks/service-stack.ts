@@ -132,6 +132,7 @@ export class ServiceStack extends TerraformStack {
       logRetentionDays: config.logRetentionDays,
       throttlingBurstLimit: config.websocket.throttlingBurstLimit,
       throttlingRateLimit: config.websocket.throttlingRateLimit,
+      accountSettings: accountLogging?.settings,
     });
 
     const itemsEnvironment = {

@@ -15,7 +15,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { Fn, type ITerraformDependable } from "cdktf";
+import { Fn, type ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { COMMAND_ROUTES, CORS_ALLOWED_HEADERS, CORS_MAX_AGE_SECONDS, REQUEST_MODELS } from "../api-routes.ts";
 import {
@@ -256,12 +256,15 @@ export class RestApi extends Construct {
         dependents.push(integrationResponse);
       }
       dependents.push(method, integration);
+      // URIs and credentials hold tokens; Terraform resolves them inside the trigger instead.
+      const { uri: _uri, credentials: _credentials, ...staticIntegration } = spec.integration;
       definition.push({
         id: spec.id,
         parameters: spec.parameters,
-        integration: spec.integration,
+        integration: staticIntegration,
         responses: spec.responses,
       });
+      deploymentInputs.push(integration.uri, integration.credentials);
     };
 
     const formHeader = { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" };
@@ -375,12 +378,7 @@ export class RestApi extends Construct {
       restApiId,
       description: "Replaced whenever any resource, method, integration or template of the API changes",
       triggers: {
-        redeployment: Fn.sha1(
-          Fn.jsonencode([
-            createHash("sha256").update(JSON.stringify(definition)).digest("hex"),
-            ...deploymentInputs,
-          ]),
-        ),
+        redeployment: Fn.sha1(Fn.jsonencode([staticDefinitionHash(definition), ...deploymentInputs])),
       },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: dependents,
@@ -412,4 +410,16 @@ export class RestApi extends Construct {
       },
     });
   }
+}
+
+/**
+ * Hash of the API's literal definition (routes, templates, models, gateway responses). It must hold no
+ * cdktf token: token strings are numbered by creation order, so an unrelated change would alter the
+ * hash and redeploy the API for nothing.
+ */
+function staticDefinitionHash(definition: unknown): string {
+  const text = JSON.stringify(definition);
+  if (Token.isUnresolved(text))
+    throw new Error("The REST API's static definition holds a token; pass it through the trigger's inputs");
+  return createHash("sha256").update(text).digest("hex");
 }

@@ -5,7 +5,7 @@ import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { Fn } from "cdktf";
+import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 
 export interface WebSocketApiProps {
@@ -15,6 +15,8 @@ export interface WebSocketApiProps {
   readonly logRetentionDays: number;
   readonly throttlingBurstLimit: number;
   readonly throttlingRateLimit: number;
+  /** API Gateway's account-level CloudWatch role, when this stack sets it: the stage logs only after it. */
+  readonly accountSettings?: ITerraformDependable;
 }
 
 /** Fields of each access-log line; `$context` variables API Gateway fills per message. */
@@ -64,6 +66,7 @@ export class WebSocketApi extends Construct {
         throttlingRateLimit: props.throttlingRateLimit,
       },
       accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      dependsOn: props.accountSettings ? [props.accountSettings] : undefined,
     });
     this.callbackUrl = Fn.replace(this.stage.invokeUrl, "wss://", "https://");
     this.connectionsArn = `${this.api.executionArn}/${props.stageName}/POST/@connections/*`;

@@ -1,5 +1,8 @@
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { Testing } from "cdktf";
 import { ENVIRONMENT_NAMES, type EnvironmentConfig } from "../../environments/environment-config.ts";
 import { ENVIRONMENTS } from "../../environments/index.ts";
+import { RestApi } from "../../stacks/constructs/rest-api.ts";
 import { allowedActions, parsePolicy } from "../support/policies.ts";
 import { resourcesOfType, synthesizedStack, type TerraformJson } from "../support/synthesized.ts";
 
@@ -149,5 +152,50 @@ describe.each(ENVIRONMENT_NAMES)("the %s REST API", (environment) => {
       const headers = response.response_parameters as Record<string, string> | undefined;
       expect(headers?.["gatewayresponse.header.Access-Control-Allow-Origin"]).toBe(`'${origins[0]}'`);
     }
+  });
+});
+
+describe("the REST deployment trigger", () => {
+  const build = (noise: number, origins: string[]) =>
+    Testing.synthScope((scope) => {
+      // Unrelated tokens created first shift the numbering of every token that follows.
+      for (let index = 0; index < noise; index += 1)
+        void new SqsQueue(scope, `noise-${index}`, { name: `noise-${index}` }).arn;
+      const queue = (name: string) => new SqsQueue(scope, name, { name: `crud-test-${name}` });
+      new RestApi(scope, "rest-api", {
+        apiName: "crud-test-items",
+        stageName: "v1",
+        accountId: "111111111111",
+        region: "eu-west-1",
+        partition: "aws",
+        kmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:key/test",
+        logRetentionDays: 14,
+        commandQueues: {
+          create: queue("create"),
+          read: queue("read"),
+          update: queue("update"),
+          delete: queue("delete"),
+        },
+        requestsTable: {
+          name: "crud-test-requests",
+          arn: "arn:aws:dynamodb:eu-west-1:111111111111:table/crud-test-requests",
+        },
+        corsAllowedOrigins: origins,
+        throttlingBurstLimit: 10,
+        throttlingRateLimit: 5,
+      });
+    });
+  const staticHash = (synthesized: string) => {
+    const deployment = Object.values(JSON.parse(synthesized).resource.aws_api_gateway_deployment)[0] as {
+      triggers: { redeployment: string };
+    };
+    return /jsonencode\(\["([0-9a-f]{64})"/.exec(deployment.triggers.redeployment)?.[1];
+  };
+
+  it("hashes only the API's literal definition: unrelated tokens do not move it, a template change does", () => {
+    const plain = staticHash(build(0, ["https://a.example"]));
+    expect(plain).toMatch(/^[0-9a-f]{64}$/);
+    expect(staticHash(build(7, ["https://a.example"]))).toBe(plain);
+    expect(staticHash(build(0, ["https://b.example"]))).not.toBe(plain);
   });
 });

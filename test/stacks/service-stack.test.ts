@@ -150,6 +150,16 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
     }
   });
 
+  it("makes every logging stage wait for the account's API Gateway CloudWatch role it owns", () => {
+    const [settingsId] = Object.keys(resourcesOfType(stack, "aws_api_gateway_account"));
+    expect(settingsId).toBeDefined();
+    for (const type of ["aws_api_gateway_stage", "aws_apigatewayv2_stage"]) {
+      for (const stage of Object.values(resourcesOfType(stack, type))) {
+        expect(stage.depends_on, type).toEqual([`aws_api_gateway_account.${settingsId}`]);
+      }
+    }
+  });
+
   it("outputs what clients and the REST API need", () => {
     expect(Object.keys(stack.output).sort()).toEqual(
       [
