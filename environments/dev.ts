@@ -18,7 +18,8 @@ export const dev: EnvironmentConfig = {
     messageRetentionSeconds: 345600,
     oldestMessageAlarmSeconds: 300,
   },
-  eventSource: { batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 5 },
+  // No batching window: dev favours latency (the local runner serves it), staging and prod throughput.
+  eventSource: { batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 5 },
   websocket: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
   restApi: {
     throttlingBurstLimit: 100,

@@ -36,7 +36,9 @@ export interface RestApiTable {
   readonly routes: readonly RouteSpec[];
   /** JSON Schemas by model name. */
   readonly models: Readonly<Record<string, unknown>>;
-  readonly gatewayResponses: Readonly<Record<string, { statusCode?: string; template: string }>>;
+  readonly gatewayResponses: Readonly<
+    Record<string, { statusCode?: string; template: string; headers?: Record<string, string> }>
+  >;
 }
 
 const reference = (type: string, id: string, attribute: string) => `\${${type}.${id}.${attribute}}`;
@@ -160,6 +162,11 @@ export function readRestApi(stack: { resource: Resources }): RestApiTable {
       {
         statusCode: response.status_code === undefined ? undefined : String(response.status_code),
         template: String((response.response_templates as Record<string, string>)["application/json"]),
+        headers: Object.fromEntries(
+          Object.entries((response.response_parameters ?? {}) as Record<string, string>).map(
+            ([name, value]) => [name.replace("gatewayresponse.header.", ""), value.replace(/^'|'$/g, "")],
+          ),
+        ),
       },
     ]),
   );

@@ -376,6 +376,7 @@ describe("gateway responses", () => {
     expect(table.gatewayResponses.MISSING_AUTHENTICATION_TOKEN).toEqual({
       statusCode: "404",
       template: '{"error":"no route for this method and path"}',
+      headers: { "Access-Control-Allow-Origin": "http://127.0.0.1:3000", Vary: "Origin" },
     });
     expect(table.gatewayResponses.DEFAULT_5XX?.template).not.toMatch(/message|integration/);
   });

@@ -45,7 +45,7 @@ describe("environment configs", () => {
         'Invalid environment config "dev" (3 problems):',
         '  - accountId: must be 12 digits, got "12345"',
         '  - region: must look like "eu-west-1", got "Europe"',
-        "  - queues.visibilityTimeoutSeconds: must be at least 6 x lambda.timeoutSeconds + eventSource.maxBatchingWindowSeconds (6 x 30 + 1 = 181), got 60",
+        "  - queues.visibilityTimeoutSeconds: must be at least 6 x lambda.timeoutSeconds + eventSource.maxBatchingWindowSeconds (6 x 30 + 0 = 180), got 60",
       ].join("\n"),
     );
   });

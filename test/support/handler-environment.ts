@@ -1,7 +1,7 @@
 import { dev } from "../../environments/dev.ts";
 import { ENV } from "../../handlers/lib/environment.ts";
+import { createTablesOf, type DynamoPeer, startDynamo } from "../../local/dynamodb.ts";
 import { CONNECTIONS_BY_REQUEST_INDEX } from "../../stacks/service-stack.ts";
-import { createTablesOf, type DynamoPeer, startDynamo } from "./dynamodb.ts";
 import { type SqsPeer, startSqsPeer } from "./sqs-peer.ts";
 import { synthesizedStack } from "./synthesized.ts";
 import { startWebSocketPeer, type WebSocketPeer } from "./websocket-peer.ts";

@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { md5OfAttributes, md5OfBody } from "../../local/sqs/md5.ts";
 
 export interface SentMessage {
   queueUrl: string;
@@ -53,9 +54,9 @@ export async function startSqsPeer(): Promise<SqsPeer> {
     sent.push(message);
     reply(200, {
       MessageId: randomUUID(),
-      MD5OfMessageBody: md5(Buffer.from(message.body, "utf8")),
+      MD5OfMessageBody: md5OfBody(message.body),
       MD5OfMessageAttributes:
-        Object.keys(message.attributes).length > 0 ? attributesMd5(message.attributes) : undefined,
+        Object.keys(message.attributes).length > 0 ? md5OfAttributes(message.attributes) : undefined,
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -70,28 +71,4 @@ export async function startSqsPeer(): Promise<SqsPeer> {
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-function md5(data: Buffer): string {
-  return createHash("md5").update(data).digest("hex");
-}
-
-/** SQS's digest of message attributes: sorted names, each field length-prefixed, string transport type 1. */
-export function attributesMd5(attributes: SentMessage["attributes"]): string {
-  const parts: Buffer[] = [];
-  const lengthPrefixed = (value: string) => {
-    const bytes = Buffer.from(value, "utf8");
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(bytes.length);
-    parts.push(length, bytes);
-  };
-  for (const name of Object.keys(attributes).sort()) {
-    const attribute = attributes[name];
-    if (!attribute) continue;
-    lengthPrefixed(name);
-    lengthPrefixed(attribute.DataType);
-    parts.push(Buffer.from([1]));
-    lengthPrefixed(attribute.StringValue ?? "");
-  }
-  return md5(Buffer.concat(parts));
 }

@@ -1,0 +1,235 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import path from "node:path";
+import { dev } from "../environments/dev.ts";
+import type { StackJson } from "../policy/stack-json.ts";
+import { synthesizeService } from "../stacks/service-app.ts";
+import { createTablesOf, startDynamo } from "./dynamodb.ts";
+import { EventSourcePoller } from "./event-sources.ts";
+import { FunctionHost } from "./functions.ts";
+import { readRestApi } from "./rest/route-table.ts";
+import { startRestServer } from "./rest/server.ts";
+import { SqsBroker } from "./sqs/broker.ts";
+import { startSqsEndpoint } from "./sqs/json-endpoint.ts";
+import { readStackModel, resolveEnvironment } from "./stack-model.ts";
+import { serveWebClient } from "./web-client.ts";
+import { startWebSocketServer } from "./websocket/server.ts";
+
+const USAGE = `usage: npm run local -- [options]            run the dev stack on this machine
+       npm run local -- dlq list|redrive         inspect or redrive the running runner's DLQ
+options:
+  --rest-port <n>         REST API port (default 3000)
+  --ws-port <n>           WebSocket port (default 3001)
+  --api-key <key>         the API key to require (default: a new random key, printed)
+  --data <folder>         keep DynamoDB data in this folder (default: in memory)
+  --time-scale <x>        multiply visibility timeouts and batching windows (default 1)
+  --inject-fault <fn>[:n] make the next n (default: every) invocations of a function fail
+  --log-level <level>     the handlers' Powertools log level (default WARN)`;
+
+function parseArguments(argv: string[]) {
+  const options: Record<string, string> = {};
+  const positional: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index] as string;
+    if (argument === "--help" || argument === "-h") {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    if (argument.startsWith("--")) {
+      const value = argv[index + 1];
+      if (value === undefined) throw new Error(`${argument} needs a value\n${USAGE}`);
+      options[argument.slice(2)] = value;
+      index += 1;
+    } else positional.push(argument);
+  }
+  const known = ["rest-port", "ws-port", "api-key", "data", "time-scale", "inject-fault", "log-level"];
+  const unknown = Object.keys(options).filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown option --${unknown[0]}\n${USAGE}`);
+  const port = (name: string, fallback: number) => {
+    const value = Number(options[name] ?? fallback);
+    if (!Number.isInteger(value) || value < 0 || value > 65535)
+      throw new Error(`--${name} must be a port number`);
+    return value;
+  };
+  const timeScale = Number(options["time-scale"] ?? 1);
+  if (!(timeScale > 0)) throw new Error("--time-scale must be a positive number");
+  return {
+    positional,
+    restPort: port("rest-port", 3000),
+    wsPort: port("ws-port", 3001),
+    apiKey: options["api-key"] ?? `local-${randomBytes(12).toString("hex")}`,
+    dataFolder: options.data,
+    timeScale,
+    fault: options["inject-fault"],
+    logLevel: options["log-level"] ?? "WARN",
+  };
+}
+
+/** A port number that is free now, for when 0 ("any") is asked for but the value must be known up front. */
+async function freePort(requested: number): Promise<number> {
+  if (requested !== 0) return requested;
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+async function dlqCommand(command: string | undefined, restPort: number) {
+  if (command !== "list" && command !== "redrive") throw new Error(USAGE);
+  const response = await fetch(
+    `http://127.0.0.1:${restPort}/_local/dlq${command === "redrive" ? "/redrive" : ""}`,
+    {
+      method: command === "redrive" ? "POST" : "GET",
+    },
+  );
+  console.log(JSON.stringify(await response.json(), null, 2));
+}
+
+async function run(options: ReturnType<typeof parseArguments>) {
+  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  const projectRoot = process.cwd();
+  const outdir = path.join(projectRoot, ".build", "local");
+  await synthesizeService({ projectRoot, outdir, environments: [dev] });
+  const stackDir = path.join(outdir, "stacks", dev.name);
+  const stack = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as StackJson;
+  const model = readStackModel(stack, stackDir);
+  const [restPort, wsPort] = [await freePort(options.restPort), await freePort(options.wsPort)];
+
+  const dynamo = await startDynamo(options.dataFolder);
+  await createTablesOf(stack, dynamo.endpoint);
+  const broker = new SqsBroker(model.queues, { timeScale: options.timeScale });
+  broker.on("dead-letter", (queue: string, message: { messageId: string }) =>
+    log(`dead-letter ${queue}: ${message.messageId}`),
+  );
+  const sqs = await startSqsEndpoint(broker);
+  const websocketHttpUrl = `http://127.0.0.1:${wsPort}`;
+  const host = new FunctionHost(
+    model.functions,
+    (fn) => ({
+      ...resolveEnvironment(stack, model, fn.environment, { sqsQueueUrl: sqs.queueUrl, websocketHttpUrl }),
+      AWS_REGION: model.region,
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.url,
+      AWS_LAMBDA_FUNCTION_NAME: fn.name,
+      POWERTOOLS_LOG_LEVEL: options.logLevel,
+      POWERTOOLS_METRICS_DISABLED: "true",
+      POWERTOOLS_TRACE_ENABLED: "false",
+      PATH: process.env.PATH ?? "",
+    }),
+    projectRoot,
+  );
+  await host.ready();
+  if (options.fault) {
+    const [name, count] = options.fault.split(":");
+    host.injectFault(
+      model.functions.find((fn) => fn.name.endsWith(String(name)))?.name ?? String(name),
+      count ? Number(count) : undefined,
+    );
+  }
+  const pollers = model.mappings.map(
+    (mapping) => new EventSourcePoller(broker, host, mapping, log, options.timeScale),
+  );
+  for (const poller of pollers) poller.start();
+
+  const deadLetterQueue = model.queues.find(
+    (queue) => !queue.redrive && model.queues.some((other) => other.redrive?.deadLetterQueue === queue.name),
+  );
+  const websocketUrl = `ws://127.0.0.1:${wsPort}`;
+  const json = (response: ServerResponse, status: number, body: unknown) => {
+    response.writeHead(status, { "content-type": "application/json" });
+    response.end(JSON.stringify(body));
+  };
+  const extraRoutes = (request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? "/", "http://local");
+    if (url.pathname === "/_local/dlq" && request.method === "GET") {
+      const messages = deadLetterQueue ? broker.peek(deadLetterQueue.name) : [];
+      json(response, 200, {
+        queue: deadLetterQueue?.name,
+        count: messages.length,
+        messages: messages.map((message) => ({
+          messageId: message.messageId,
+          source: message.sourceQueueArn,
+          receiveCount: message.receiveCount,
+          attributes: message.attributes,
+          body: message.body,
+        })),
+      });
+      return true;
+    }
+    if (url.pathname === "/_local/dlq/redrive" && request.method === "POST") {
+      json(response, 200, { redriven: deadLetterQueue ? broker.redrive(deadLetterQueue.name) : 0 });
+      return true;
+    }
+    if (url.pathname === "/_local/stats" && request.method === "GET") {
+      json(response, 200, {
+        ...broker.counters,
+        queues: Object.fromEntries(broker.queueNames().map((name) => [name, broker.peek(name).length])),
+      });
+      return true;
+    }
+    return serveWebClient(request, response, {
+      restUrl: `http://127.0.0.1:${restPort}`,
+      websocketUrl,
+      apiKey: options.apiKey,
+    });
+  };
+  const queueOfUri = (uri: string) => {
+    const id = /\$\{aws_sqs_queue\.([\w-]+)\.name\}$/.exec(uri)?.[1] ?? "";
+    const name = stack.resource.aws_sqs_queue?.[id]?.name;
+    if (!name) throw new Error(`No queue for integration ${uri}`);
+    return String(name);
+  };
+  const rest = await startRestServer({
+    table: readRestApi(stack),
+    broker,
+    queueOfUri,
+    dynamoEndpoint: dynamo.endpoint,
+    region: model.region,
+    apiKey: options.apiKey,
+    port: restPort,
+    log,
+    extraRoutes,
+  });
+  const websocket = await startWebSocketServer({
+    host,
+    routes: model.websocketRoutes,
+    stage: model.websocketStage,
+    port: wsPort,
+    log,
+  });
+
+  console.log(`REST API    ${rest.url}   (x-api-key: ${options.apiKey})`);
+  console.log(
+    `WebSocket   ${websocket.url}/?requestId=<requestId>   @connections at ${websocket.callbackUrl}/${model.websocketStage}`,
+  );
+  console.log(`Web client  ${rest.url}/`);
+  console.log(
+    `DynamoDB    ${dynamo.endpoint} (${options.dataFolder ? `data in ${options.dataFolder}` : "in memory"})   SQS ${sqs.url}`,
+  );
+  console.log("ready");
+
+  const shutdown = async () => {
+    for (const poller of pollers) poller.stop();
+    await Promise.allSettled([rest.close(), websocket.close(), sqs.close(), host.close(), dynamo.close()]);
+    broker.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+async function main() {
+  const options = parseArguments(process.argv.slice(2));
+  if (options.positional[0] === "dlq") return dlqCommand(options.positional[1], options.restPort);
+  if (options.positional.length > 0) throw new Error(`unknown command ${options.positional[0]}\n${USAGE}`);
+  await run(options);
+}
+
+main().catch((error: unknown) => {
+  console.error(process.env.LOCAL_DEBUG ? error : error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,244 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { DynamoDBClient, GetItemCommand, type GetItemCommandInput } from "@aws-sdk/client-dynamodb";
+import Ajv from "ajv-draft-04";
+import type { SqsBroker } from "../sqs/broker.ts";
+import { parseSendMessage, SqsRequestError } from "../sqs/query-request.ts";
+import { renderMappingTemplate } from "../vtl/engine.ts";
+import { matchRoute, type RestApiTable, type RouteSpec, selectResponse } from "./route-table.ts";
+
+export interface RestServerOptions {
+  readonly table: RestApiTable;
+  readonly broker: SqsBroker;
+  /** The queue an SQS integration URI points at. */
+  readonly queueOfUri: (uri: string) => string;
+  readonly dynamoEndpoint: string;
+  readonly region: string;
+  readonly apiKey: string;
+  readonly port: number;
+  readonly log: (line: string) => void;
+  /** Extra handlers tried before the API (the web client, the runner's own endpoints). */
+  readonly extraRoutes?: (
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: string,
+  ) => Promise<boolean> | boolean;
+}
+
+const DEFAULT_STATUS: Record<string, number> = {
+  BAD_REQUEST_BODY: 400,
+  BAD_REQUEST_PARAMETERS: 400,
+  MISSING_AUTHENTICATION_TOKEN: 403,
+  INVALID_API_KEY: 403,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  REQUEST_TOO_LARGE: 413,
+  THROTTLED: 429,
+  QUOTA_EXCEEDED: 429,
+  DEFAULT_4XX: 400,
+  DEFAULT_5XX: 500,
+};
+const DEFAULT_MESSAGE: Record<string, string> = {
+  MISSING_AUTHENTICATION_TOKEN: "Missing Authentication Token",
+  INVALID_API_KEY: "Forbidden",
+  UNSUPPORTED_MEDIA_TYPE: "Unsupported Media Type",
+  DEFAULT_5XX: "Internal server error",
+};
+/** API Gateway's limit on a request body. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The REST API on 127.0.0.1, as API Gateway runs it from the synthesized stack: API key, request validators
+ * with the JSON Schema models, the mapping templates, the SQS / DynamoDB / mock integrations and the
+ * gateway responses.
+ */
+export async function startRestServer(
+  options: RestServerOptions,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const ajv = new Ajv({ allErrors: true });
+  const validators = new Map(
+    Object.entries(options.table.models).map(([name, schema]) => [name, ajv.compile(schema as object)]),
+  );
+  const dynamo = new DynamoDBClient({
+    endpoint: options.dynamoEndpoint,
+    region: options.region,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+
+  const server: Server = createServer(async (request, response) => {
+    const started = performance.now();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request) {
+      size += (chunk as Buffer).length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+    }
+    const body = Buffer.concat(chunks).toString("utf8");
+    const requestId = firstHeader(request, "x-amzn-requestid") ?? randomUUID();
+    const send = (status: number, text: string, headers: Record<string, string> = {}) => {
+      response.writeHead(status, {
+        "content-type": "application/json",
+        "x-amzn-requestid": requestId,
+        ...headers,
+      });
+      response.end(text);
+      options.log(
+        `${request.method} ${request.url} ${status} ${(performance.now() - started).toFixed(1)}ms ${requestId}`,
+      );
+    };
+    try {
+      if (options.extraRoutes && (await options.extraRoutes(request, response, body))) return;
+      const url = new URL(request.url ?? "/", "http://local");
+      const gatewayResponse = (type: string, validationError = "") => {
+        const spec = options.table.gatewayResponses[type] ?? options.table.gatewayResponses.DEFAULT_4XX;
+        const text = (spec?.template ?? '{"error":$context.error.messageString}')
+          .replaceAll("$context.error.validationErrorString", JSON.stringify(validationError).slice(1, -1))
+          .replaceAll("$context.error.messageString", JSON.stringify(DEFAULT_MESSAGE[type] ?? "Bad Request"))
+          .replaceAll("$context.extendedRequestId", requestId)
+          .replaceAll("$context.requestId", requestId);
+        send(Number(spec?.statusCode ?? DEFAULT_STATUS[type] ?? 400), text, spec?.headers ?? {});
+      };
+      if (size > MAX_BODY_BYTES) return gatewayResponse("REQUEST_TOO_LARGE");
+      const matched = matchRoute(options.table, request.method ?? "GET", url.pathname);
+      if (!matched) return gatewayResponse("MISSING_AUTHENTICATION_TOKEN");
+      const { route, pathParameters } = matched;
+      if (route.apiKeyRequired && firstHeader(request, "x-api-key") !== options.apiKey)
+        return gatewayResponse("INVALID_API_KEY");
+      const querystring = Object.fromEntries(url.searchParams);
+      const problem = validate(route, pathParameters, querystring, body, request, validators);
+      if (problem) return gatewayResponse(problem.type, problem.message);
+
+      const header = Object.fromEntries(
+        Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
+      );
+      const context = {
+        requestId,
+        extendedRequestId: randomUUID().replaceAll("-", "").slice(0, 16),
+        requestTimeEpoch: Date.now(),
+        httpMethod: route.httpMethod,
+        resourcePath: route.path,
+        stage: "local",
+        identity: { sourceIp: request.socket.remoteAddress ?? "127.0.0.1" },
+      };
+      const templateRequest = { body, path: pathParameters, querystring, header, context };
+      const integrationRequest = renderMappingTemplate(
+        route.integration.requestTemplate,
+        templateRequest,
+      ).output;
+      const integration = await integrate(route, integrationRequest);
+      const chosen = selectResponse(route, integration.status);
+      const rendered = renderMappingTemplate(chosen.template, { ...templateRequest, body: integration.body });
+      send(rendered.statusOverride ?? Number(chosen.statusCode), rendered.output, {
+        ...chosen.headers,
+        ...rendered.headerOverrides,
+      });
+    } catch (error) {
+      options.log(`${request.method} ${request.url}: ${(error as Error).stack ?? error}`);
+      if (!response.headersSent) send(500, JSON.stringify({ error: "internal error", requestId }));
+    }
+  });
+
+  async function integrate(route: RouteSpec, rendered: string): Promise<{ status: number; body: string }> {
+    const uri = route.integration.uri ?? "";
+    if (route.integration.type === "MOCK")
+      return { status: Number(JSON.parse(rendered).statusCode ?? 200), body: "" };
+    if (uri.includes(":sqs:path/")) {
+      try {
+        const call = parseSendMessage(rendered);
+        const attributes = Object.fromEntries(
+          Object.entries(call.messageAttributes).map(([name, value]) => [
+            name,
+            { DataType: value.dataType, StringValue: value.stringValue },
+          ]),
+        );
+        const sent = options.broker.send(options.queueOfUri(uri), call.messageBody, attributes);
+        return {
+          status: 200,
+          body: `<SendMessageResponse><MessageId>${sent.messageId}</MessageId></SendMessageResponse>`,
+        };
+      } catch (error) {
+        if (error instanceof SqsRequestError)
+          return { status: 400, body: `<ErrorResponse><Code>${error.code}</Code></ErrorResponse>` };
+        throw error;
+      }
+    }
+    if (uri.endsWith(":dynamodb:action/GetItem")) {
+      try {
+        const output = await dynamo.send(new GetItemCommand(JSON.parse(rendered) as GetItemCommandInput));
+        return { status: 200, body: JSON.stringify(output.Item ? { Item: output.Item } : {}) };
+      } catch (error) {
+        return {
+          status: 400,
+          body: JSON.stringify({ __type: (error as Error).name, message: (error as Error).message }),
+        };
+      }
+    }
+    throw new Error(`Integration ${uri} is not served locally`);
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      dynamo.destroy();
+    },
+  };
+}
+
+function firstHeader(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+type Validate = ReturnType<Ajv["compile"]>;
+
+/** What API Gateway's request validator would refuse, as the gateway response type and its message. */
+function validate(
+  route: RouteSpec,
+  path: Record<string, string>,
+  querystring: Record<string, string>,
+  body: string,
+  request: IncomingMessage,
+  validators: Map<string, Validate>,
+): { type: string; message: string } | undefined {
+  if (route.integration.type !== "MOCK" && body.length > 0) {
+    const contentType = firstHeader(request, "content-type") ?? "application/json";
+    if (!contentType.toLowerCase().startsWith("application/json"))
+      return { type: "UNSUPPORTED_MEDIA_TYPE", message: "" };
+  }
+  if (route.validator?.parameters) {
+    const missing = Object.entries(route.requestParameters)
+      .filter(([, required]) => required)
+      .map(([name]) => name.split("."))
+      .filter(([, , location, parameter]) => {
+        const values = location === "path" ? path : location === "querystring" ? querystring : {};
+        return !values[parameter ?? ""];
+      })
+      .map((parts) => parts[3]);
+    if (missing.length > 0)
+      return {
+        type: "BAD_REQUEST_PARAMETERS",
+        message: `Missing required request parameters: [${missing.join(", ")}]`,
+      };
+  }
+  if (route.validator?.body && route.requestModel) {
+    let document: unknown;
+    try {
+      document = JSON.parse(body || "null");
+    } catch {
+      return { type: "BAD_REQUEST_BODY", message: "Invalid request body" };
+    }
+    const check = validators.get(route.requestModel);
+    if (check && !check(document)) {
+      const reasons = (check.errors ?? []).map((error) =>
+        error.keyword === "additionalProperties"
+          ? `object instance has properties which are not allowed by the schema: ["${String(error.params.additionalProperty)}"]`
+          : `${error.instancePath.slice(1) || "object"} ${error.message ?? "is invalid"}`,
+      );
+      return { type: "BAD_REQUEST_BODY", message: `[${reasons.join(", ")}]` };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,151 @@
+import path from "node:path";
+import { findByReference, resourcesOf, type StackJson } from "../policy/stack-json.ts";
+import type { QueueSpec } from "./sqs/broker.ts";
+
+export interface FunctionModel {
+  readonly name: string;
+  /** Absolute path of the deployed bundle's `index.mjs`. */
+  readonly bundle: string;
+  /** Environment variables as synthesized: values may hold Terraform references. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+}
+
+export interface MappingModel {
+  readonly queue: string;
+  readonly functionName: string;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly maxConcurrency: number;
+  readonly reportsBatchItemFailures: boolean;
+}
+
+export interface StackModel {
+  readonly region: string;
+  readonly queues: readonly QueueSpec[];
+  readonly functions: readonly FunctionModel[];
+  readonly mappings: readonly MappingModel[];
+  /** WebSocket route key to function name. */
+  readonly websocketRoutes: Readonly<Record<string, string>>;
+  readonly websocketStage: string;
+}
+
+/** What the local runner serves, read from a synthesized stack and the folder it was written to. */
+export function readStackModel(stack: StackJson, stackDir: string): StackModel {
+  const provider = (stack.provider.aws as Array<{ region: string }> | undefined)?.[0];
+  const region = provider?.region ?? "eu-west-1";
+  const queueName = (reference: unknown) => String(findByReference(stack, reference)?.values.name ?? "");
+
+  const queues = resourcesOf(stack, "aws_sqs_queue").map((queue): QueueSpec => {
+    const redrive = queue.values.redrive_policy ? JSON.parse(String(queue.values.redrive_policy)) : undefined;
+    return {
+      name: String(queue.values.name),
+      arn: `arn:aws:sqs:${region}:000000000000:${queue.values.name}`,
+      visibilityTimeoutSeconds: Number(queue.values.visibility_timeout_seconds ?? 30),
+      redrive: redrive
+        ? {
+            deadLetterQueue: queueName(redrive.deadLetterTargetArn),
+            maxReceiveCount: Number(redrive.maxReceiveCount),
+          }
+        : undefined,
+    };
+  });
+
+  const archives = stack.data?.archive_file ?? {};
+  const functions = resourcesOf(stack, "aws_lambda_function").map((fn): FunctionModel => {
+    const archiveId =
+      /^\$\{data\.archive_file\.([\w-]+)\.output_path\}$/.exec(String(fn.values.filename))?.[1] ?? "";
+    const archive = archives[archiveId];
+    if (!archive) throw new Error(`${fn.values.function_name} has no archive_file to run from`);
+    const handler = String(fn.values.handler ?? "index.handler");
+    if (handler !== "index.handler")
+      throw new Error(`${fn.values.function_name}: handler ${handler} is not index.handler`);
+    return {
+      name: String(fn.values.function_name),
+      bundle: path.join(stackDir, String(archive.source_dir), "index.mjs"),
+      environment: ((fn.values.environment as { variables?: Record<string, string> } | undefined)
+        ?.variables ?? {}) as Record<string, string>,
+      timeoutSeconds: Number(fn.values.timeout ?? 3),
+    };
+  });
+
+  const functionName = (reference: unknown) =>
+    String(findByReference(stack, reference)?.values.function_name ?? "");
+  const mappings = resourcesOf(stack, "aws_lambda_event_source_mapping").map(
+    (mapping): MappingModel => ({
+      queue: queueName(mapping.values.event_source_arn),
+      functionName: functionName(mapping.values.function_name),
+      batchSize: Number(mapping.values.batch_size ?? 10),
+      maxBatchingWindowSeconds: Number(mapping.values.maximum_batching_window_in_seconds ?? 0),
+      maxConcurrency: Number(
+        (mapping.values.scaling_config as { maximum_concurrency?: number } | undefined)
+          ?.maximum_concurrency ?? 2,
+      ),
+      reportsBatchItemFailures: (
+        (mapping.values.function_response_types as string[] | undefined) ?? []
+      ).includes("ReportBatchItemFailures"),
+    }),
+  );
+
+  const websocketRoutes: Record<string, string> = {};
+  for (const route of resourcesOf(stack, "aws_apigatewayv2_route")) {
+    const integrationId =
+      /integrations\/\$\{aws_apigatewayv2_integration\.([\w-]+)\.id\}/.exec(
+        String(route.values.target),
+      )?.[1] ?? "";
+    const integration = stack.resource.aws_apigatewayv2_integration?.[integrationId];
+    websocketRoutes[String(route.values.route_key)] = functionName(integration?.integration_uri);
+  }
+  const [stage] = resourcesOf(stack, "aws_apigatewayv2_stage");
+  return {
+    region,
+    queues,
+    functions,
+    mappings,
+    websocketRoutes,
+    websocketStage: String(stage?.values.name ?? "live"),
+  };
+}
+
+export interface LocalEndpoints {
+  readonly sqsQueueUrl: (queueName: string) => string;
+  /** http:// base of the local WebSocket server's `@connections` API, without the stage. */
+  readonly websocketHttpUrl: string;
+}
+
+/**
+ * Resolves the Terraform expressions the stack puts in function environments to local values: table
+ * names, queue URLs, and the WebSocket callback URL (`replace(<stage>.invoke_url, "wss://", "https://")`).
+ */
+export function resolveEnvironment(
+  stack: StackJson,
+  model: StackModel,
+  environment: Readonly<Record<string, string>>,
+  endpoints: LocalEndpoints,
+): Record<string, string> {
+  const reference = (type: string, id: string, attribute: string): string => {
+    const values = stack.resource[type]?.[id];
+    if (!values) throw new Error(`Unknown reference ${type}.${id}`);
+    if (type === "aws_dynamodb_table" && attribute === "name") return String(values.name);
+    if (type === "aws_sqs_queue" && attribute === "url") return endpoints.sqsQueueUrl(String(values.name));
+    if (type === "aws_apigatewayv2_stage" && attribute === "invoke_url")
+      return `${endpoints.websocketHttpUrl}/${model.websocketStage}`;
+    throw new Error(`No local value for ${type}.${id}.${attribute}`);
+  };
+  const evaluate = (expression: string): string => {
+    const call = /^replace\((.+), "([^"]*)", "([^"]*)"\)$/.exec(expression);
+    if (call)
+      return evaluate(call[1] as string)
+        .split(call[2] as string)
+        .join(call[3] as string);
+    const ref = /^([a-z0-9_]+)\.([\w-]+)\.([a-z_]+)$/.exec(expression);
+    if (ref) return reference(ref[1] as string, ref[2] as string, ref[3] as string);
+    throw new Error(`Cannot evaluate ${expression} locally`);
+  };
+  return Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [
+      name,
+      value.replace(/\$\{(.+)\}/g, (_, expression: string) => evaluate(expression)),
+    ]),
+  );
+}
