@@ -81,7 +81,7 @@ export function renderMappingTemplate(template: string, request: TemplateRequest
       }
     },
   };
-  const compiled = new Compile(parse(template), { customMethodHandlers: JAVA_METHODS });
+  const compiled = new Compile(parsed(template), { customMethodHandlers: JAVA_METHODS });
   const output = compiled.render({ input, util, context, stageVariables: { ...request.stageVariables } });
   const status = responseOverride.status;
   return {
@@ -89,6 +89,17 @@ export function renderMappingTemplate(template: string, request: TemplateRequest
     statusOverride: status === undefined || status === "" ? undefined : Number(status),
     headerOverrides: responseOverride.header,
   };
+}
+
+// Parsing dominates rendering and a service has a fixed set of templates: parse each once.
+const parsedTemplates = new Map<string, ReturnType<typeof parse>>();
+function parsed(template: string): ReturnType<typeof parse> {
+  let asts = parsedTemplates.get(template);
+  if (!asts) {
+    asts = parse(template);
+    parsedTemplates.set(template, asts);
+  }
+  return asts;
 }
 
 function stringOf(value: unknown): string {

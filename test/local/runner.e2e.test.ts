@@ -1,0 +1,156 @@
+import WebSocket from "ws";
+import {
+  outcomeOf,
+  type RunningService,
+  request,
+  startLocalService,
+  waitFor,
+} from "../../local/service-client.ts";
+
+const stats = async (service: RunningService) =>
+  (await fetch(`${service.restUrl}/_local/stats`)).json() as Promise<{
+    sent: number;
+    deleted: number;
+    deadLettered: number;
+  }>;
+
+describe("npm run local, black-box", () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startLocalService();
+  }, 90_000);
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it("carries an item through create, read, update, list and delete, with every outcome pushed over the WebSocket", async () => {
+    const created = await request(service, "POST", "/items", { name: "Lamp", description: "Brass" });
+    expect(created).toMatchObject({ status: 202, json: { message: "Item creation request received" } });
+    const creation = await outcomeOf(service, String(created.json.requestId));
+    expect(creation).toMatchObject({
+      operation: "create",
+      status: "success",
+      result: { name: "Lamp", description: "Brass" },
+    });
+    const id = String((creation.result as { id: string }).id);
+
+    const read = await outcomeOf(
+      service,
+      String((await request(service, "GET", `/items/${id}`)).json.requestId),
+    );
+    expect(read).toMatchObject({ operation: "get", status: "success", result: { id, name: "Lamp" } });
+
+    const updated = await outcomeOf(
+      service,
+      String((await request(service, "PUT", `/items/${id}`, { name: "Desk lamp" })).json.requestId),
+    );
+    expect(updated).toMatchObject({
+      operation: "update",
+      status: "success",
+      result: { id, name: "Desk lamp", description: "Brass" },
+    });
+
+    const listed = await outcomeOf(
+      service,
+      String((await request(service, "GET", "/items?limit=100")).json.requestId),
+    );
+    expect((listed.result as { items: Array<{ id: string }> }).items.map((item) => item.id)).toContain(id);
+
+    const deleted = await outcomeOf(
+      service,
+      String((await request(service, "DELETE", `/items/${id}`)).json.requestId),
+    );
+    expect(deleted).toMatchObject({ operation: "delete", status: "success", result: { id, deleted: true } });
+
+    const gone = await outcomeOf(
+      service,
+      String((await request(service, "GET", `/items/${id}`)).json.requestId),
+    );
+    expect(gone).toMatchObject({ status: "error", error: { code: "NOT_FOUND" } });
+  });
+
+  it("gives a client that connects after completion the outcome, as does polling", async () => {
+    const { json } = await request(service, "POST", "/items", { name: "Late" });
+    const requestId = String(json.requestId);
+    const polled = await waitFor(
+      async () => {
+        const answer = await request(service, "GET", `/requests/${requestId}`);
+        return answer.status === 200 ? answer.json : undefined;
+      },
+      10_000,
+      "the stored outcome",
+    );
+    expect(polled).toMatchObject({ requestId, status: "success" });
+
+    expect(await outcomeOf(service, requestId)).toEqual(polled);
+  });
+
+  it("answers bad input with 400 JSON and queues nothing", async () => {
+    const before = await stats(service);
+    const answers = [
+      await request(service, "POST", "/items", { description: "no name" }),
+      await request(service, "POST", "/items", { name: "x", extra: true }),
+      await request(service, "POST", "/items", "{not json"),
+      await request(service, "PUT", "/items/not-a-uuid", { name: "x" }),
+      await request(service, "GET", "/items?limit=1000"),
+      await request(service, "GET", "/requests/not-a-uuid"),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(400);
+      expect(typeof answer.json.error).toBe("string");
+    }
+    expect(answers[3]?.json.error).toBe("id: must be a UUID");
+    expect((await stats(service)).sent).toBe(before.sent);
+  });
+
+  it("refuses a WebSocket without a request id", async () => {
+    const status = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(`${service.websocketUrl}/`);
+      socket.on("unexpected-response", (_, response) => resolve(response.statusCode ?? 0));
+      socket.on("open", () => resolve(101));
+    });
+    expect(status).toBe(400);
+  });
+});
+
+describe("npm run local with a failing handler", () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    // Visibility timeouts at 1/100 of the stack's (65 s -> 0.65 s), so retries happen within the test.
+    service = await startLocalService(["--inject-fault", "items-create", "--time-scale", "0.01"]);
+  }, 90_000);
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it("retries each message, then moves it to the DLQ after 3 receives: every message is accounted for", async () => {
+    const sent = 5;
+    for (let index = 0; index < sent; index += 1) {
+      expect((await request(service, "POST", "/items", { name: `Doomed ${index}` })).status).toBe(202);
+    }
+    const dlq = await waitFor(
+      async () => {
+        const listing = (await (await fetch(`${service.restUrl}/_local/dlq`)).json()) as {
+          count: number;
+          messages: Array<{
+            receiveCount: number;
+            source: string;
+            attributes: { operation: { StringValue: string } };
+          }>;
+        };
+        return listing.count === sent ? listing : undefined;
+      },
+      30_000,
+      "every message in the DLQ",
+    );
+    for (const message of dlq.messages) {
+      expect(message.receiveCount).toBe(3);
+      expect(message.source).toMatch(/:crud-dev-create$/);
+      expect(message.attributes.operation.StringValue).toBe("create");
+    }
+    const counters = await stats(service);
+    const processed = counters.deleted;
+    expect(processed + dlq.count).toBe(sent);
+    expect(service.output()).toMatch(/invocation failed \(crud-dev-items-create: injected fault\)/);
+  });
+});
