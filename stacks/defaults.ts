@@ -27,6 +27,16 @@ export const XRAY_WRITE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSeg
 
 export const ALARM_PERIOD_SECONDS = 300;
 
+/** Access-log fields every API stage writes; each API adds its own (`$context` variables). */
+export const ACCESS_LOG_BASE_FIELDS = {
+  requestId: "$context.requestId",
+  extendedRequestId: "$context.extendedRequestId",
+  sourceIp: "$context.identity.sourceIp",
+  requestTime: "$context.requestTimeEpoch",
+  status: "$context.status",
+  integrationLatency: "$context.integrationLatency",
+} as const;
+
 /** Denies any request to the queue that does not use TLS (cdk-nag AwsSolutions-SQS4). */
 export function httpsOnlyQueuePolicy(queueArn: string): string {
   const statement: PolicyStatement = {

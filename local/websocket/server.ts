@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { type WebSocket, WebSocketServer } from "ws";
+import { WebSocketServer } from "ws";
 import type { FunctionHost } from "../functions.ts";
+import { connectionsApi, type LiveConnection } from "./connections-api.ts";
 
 export interface WebSocketServerOptions {
   readonly host: FunctionHost;
@@ -22,10 +23,7 @@ export interface WebSocketServerOptions {
 export async function startWebSocketServer(
   options: WebSocketServerOptions,
 ): Promise<{ url: string; callbackUrl: string; close(): Promise<void> }> {
-  const connections = new Map<
-    string,
-    { socket: WebSocket; connectedAt: string; sourceIp: string; lastActiveAt: string }
-  >();
+  const connections = new Map<string, LiveConnection>();
   const wss = new WebSocketServer({ noServer: true });
   const requestContext = (routeKey: string, connectionId: string, eventType: string) => ({
     routeKey,
@@ -48,36 +46,7 @@ export async function startWebSocketServer(
     return (await options.host.invoke(functionName, event)) as { statusCode?: number; body?: string };
   };
 
-  const server = createServer(async (request, response) => {
-    const match = /^(?:\/[^/]+)?\/@connections\/([^/?]+)$/.exec(request.url ?? "");
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const connection = match ? connections.get(decodeURIComponent(match[1] ?? "")) : undefined;
-    if (!match || !connection) {
-      response.writeHead(match ? 410 : 404, {
-        "content-type": "application/json",
-        "x-amzn-errortype": match ? "GoneException" : "NotFoundException",
-      });
-      response.end(JSON.stringify({ message: match ? "Gone" : "Not Found" }));
-      return;
-    }
-    if (request.method === "POST") {
-      connection.socket.send(Buffer.concat(chunks).toString("utf8"));
-      response.writeHead(200).end();
-    } else if (request.method === "DELETE") {
-      connection.socket.close(1000);
-      response.writeHead(204).end();
-    } else {
-      response.writeHead(200, { "content-type": "application/json" });
-      response.end(
-        JSON.stringify({
-          connectedAt: connection.connectedAt,
-          lastActiveAt: connection.lastActiveAt,
-          identity: { sourceIp: connection.sourceIp },
-        }),
-      );
-    }
-  });
+  const server = createServer(connectionsApi(connections));
 
   server.on("upgrade", async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const connectionId = `${randomBytes(9).toString("base64")}=`;

@@ -29,6 +29,7 @@ import {
   routeRules,
   sendCommandTemplate,
 } from "../api-templates.ts";
+import { ACCESS_LOG_BASE_FIELDS } from "../defaults.ts";
 import { allow, assumeRolePolicy, policyDocument } from "../iam.ts";
 import type { CommandQueueName } from "../service-stack.ts";
 
@@ -52,16 +53,11 @@ export interface RestApiProps {
 
 /** JSON lines of the stage's access log. */
 const ACCESS_LOG_FORMAT = JSON.stringify({
-  requestId: "$context.requestId",
-  extendedRequestId: "$context.extendedRequestId",
-  sourceIp: "$context.identity.sourceIp",
-  requestTime: "$context.requestTimeEpoch",
+  ...ACCESS_LOG_BASE_FIELDS,
   httpMethod: "$context.httpMethod",
   resourcePath: "$context.resourcePath",
-  status: "$context.status",
   responseLength: "$context.responseLength",
   responseLatency: "$context.responseLatency",
-  integrationLatency: "$context.integrationLatency",
   integrationStatus: "$context.integrationStatus",
   error: "$context.error.message",
   validationError: "$context.error.validationErrorString",

@@ -7,6 +7,7 @@ import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { ACCESS_LOG_BASE_FIELDS } from "../defaults.ts";
 
 export interface WebSocketApiProps {
   readonly apiName: string;
@@ -21,15 +22,10 @@ export interface WebSocketApiProps {
 
 /** Fields of each access-log line; `$context` variables API Gateway fills per message. */
 const ACCESS_LOG_FORMAT = JSON.stringify({
-  requestId: "$context.requestId",
-  extendedRequestId: "$context.extendedRequestId",
+  ...ACCESS_LOG_BASE_FIELDS,
   connectionId: "$context.connectionId",
   eventType: "$context.eventType",
   routeKey: "$context.routeKey",
-  status: "$context.status",
-  sourceIp: "$context.identity.sourceIp",
-  requestTime: "$context.requestTimeEpoch",
-  integrationLatency: "$context.integrationLatency",
   integrationError: "$context.integrationErrorMessage",
 });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import { WebSocket, WebSocketServer } from "ws";
+import { connectionsApi, type LiveConnection } from "../../local/websocket/connections-api.ts";
 
 export interface WebSocketPeer {
   /** `ws://` address clients connect to. */
@@ -19,38 +20,13 @@ const STAGE = "live";
  * (POST to send, GET to describe, DELETE to close), answering 410 Gone for unknown connections.
  */
 export async function startWebSocketPeer(): Promise<WebSocketPeer> {
-  const sockets = new Map<string, WebSocket>();
-  const http = createServer(async (request: IncomingMessage, response: ServerResponse) => {
-    const match = /^(?:\/[^/]+)?\/@connections\/([^/?]+)$/.exec(request.url ?? "");
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const connectionId = match ? decodeURIComponent(match[1] ?? "") : undefined;
-    const socket = connectionId ? sockets.get(connectionId) : undefined;
-    if (!match || !socket) {
-      response.writeHead(match ? 410 : 404, {
-        "content-type": "application/json",
-        "x-amzn-errortype": match ? "GoneException" : "NotFoundException",
-      });
-      response.end(JSON.stringify({ message: match ? "Gone" : "Not Found" }));
-      return;
-    }
-    if (request.method === "POST") {
-      socket.send(Buffer.concat(chunks).toString("utf8"));
-      response.writeHead(200).end();
-    } else if (request.method === "DELETE") {
-      socket.close();
-      response.writeHead(204).end();
-    } else {
-      response.writeHead(200, { "content-type": "application/json" });
-      response.end(
-        JSON.stringify({ connectedAt: new Date().toISOString(), identity: { sourceIp: "127.0.0.1" } }),
-      );
-    }
-  });
+  const sockets = new Map<string, LiveConnection>();
+  const http = createServer(connectionsApi(sockets));
   const wss = new WebSocketServer({ server: http });
   wss.on("connection", (socket) => {
     const connectionId = randomUUID();
-    sockets.set(connectionId, socket);
+    const now = new Date().toISOString();
+    sockets.set(connectionId, { socket, connectedAt: now, lastActiveAt: now, sourceIp: "127.0.0.1" });
     socket.send(JSON.stringify({ type: "hello", connectionId }));
     socket.on("close", () => sockets.delete(connectionId));
   });
@@ -73,7 +49,7 @@ export async function startWebSocketPeer(): Promise<WebSocketPeer> {
         });
       }),
     close: async () => {
-      for (const socket of sockets.values()) socket.terminate();
+      for (const { socket } of sockets.values()) socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
