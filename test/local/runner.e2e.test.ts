@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import WebSocket from "ws";
 import {
   outcomeOf,
@@ -133,6 +134,7 @@ describe("npm run local with a failing handler", () => {
         const listing = (await (await fetch(`${service.restUrl}/_local/dlq`)).json()) as {
           count: number;
           messages: Array<{
+            messageId: string;
             receiveCount: number;
             source: string;
             attributes: { operation: { StringValue: string } };
@@ -152,5 +154,29 @@ describe("npm run local with a failing handler", () => {
     const processed = counters.deleted;
     expect(processed + dlq.count).toBe(sent);
     expect(service.output()).toMatch(/invocation failed \(crud-dev-items-create: injected fault\)/);
+
+    // The operator's commands, against the running service.
+    const port = new URL(service.restUrl).port;
+    const cli = (command: string) =>
+      JSON.parse(
+        execFileSync(
+          "node",
+          ["--no-warnings", "scripts/run-ts.mjs", "local/main.ts", "dlq", command, "--rest-port", port],
+          { encoding: "utf8" },
+        ),
+      );
+    expect(cli("list")).toMatchObject({ queue: "crud-dev-dlq", count: sent });
+    expect(cli("redrive")).toEqual({ redriven: sent });
+    // Still failing, they come back to the DLQ; a redrive gives them new message ids, as SQS's does.
+    const again = await waitFor(
+      async () => {
+        const listing = cli("list") as { count: number; messages: Array<{ messageId: string }> };
+        return listing.count === sent ? listing : undefined;
+      },
+      30_000,
+      "the redriven messages back in the DLQ",
+    );
+    const firstIds = new Set(dlq.messages.map((message) => message.messageId));
+    expect(again.messages.some((message) => firstIds.has(message.messageId))).toBe(false);
   });
 });
