@@ -8,6 +8,8 @@ export const LOCAL_ACCOUNT_ID = "000000000000";
 export interface SqsEndpoint {
   readonly url: string;
   queueUrl(queueName: string): string;
+  /** Makes the next `count` calls fail with a throttling error, as SQS does under load. */
+  throttleNext(count: number): void;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startSqsEndpoint(broker: SqsBroker, port = 0): Promise<Sqs
     },
     GetQueueUrl: (input) => ({ QueueUrl: endpoint.queueUrl(String(input.QueueName)) }),
   };
+  let throttled = 0;
   const server: Server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -64,6 +67,10 @@ export async function startSqsEndpoint(broker: SqsBroker, port = 0): Promise<Sqs
         __type: "com.amazonaws.sqs#InvalidAction",
         message: `${action} is not served locally`,
       });
+    if (throttled > 0) {
+      throttled -= 1;
+      return reply(400, { __type: "com.amazonaws.sqs#RequestThrottled", message: "Rate exceeded" });
+    }
     try {
       reply(200, handler(JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}")));
     } catch (error) {
@@ -77,6 +84,9 @@ export async function startSqsEndpoint(broker: SqsBroker, port = 0): Promise<Sqs
   const endpoint: SqsEndpoint = {
     url: `http://127.0.0.1:${bound}`,
     queueUrl: (queueName) => `http://127.0.0.1:${bound}/${LOCAL_ACCOUNT_ID}/${queueName}`,
+    throttleNext: (count) => {
+      throttled = count;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   return endpoint;

@@ -30,12 +30,12 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  peers.sqs.sent.length = 0;
+  peers.sqs.reset();
 });
 
 /** Outcomes published during the test, parsed with the contract's own schema. */
 function outcomes(): Outcome[] {
-  return peers.sqs.sent.map((message) => outcomeSchema.parse(JSON.parse(message.body)));
+  return peers.sqs.sent().map((message) => outcomeSchema.parse(JSON.parse(message.body)));
 }
 
 function onlyOutcome(): Outcome {
@@ -77,7 +77,7 @@ describe("create", () => {
       status: "success",
       result: stored,
     });
-    expect(peers.sqs.sent[0]?.attributes).toEqual({
+    expect(peers.sqs.sent()[0]?.attributes).toEqual({
       operation: { DataType: "String", StringValue: "create" },
       requestId: { DataType: "String", StringValue: body.requestId },
     });
@@ -217,7 +217,7 @@ describe("read", () => {
     let lastKey: string | undefined;
     let pages = 0;
     do {
-      peers.sqs.sent.length = 0;
+      peers.sqs.reset();
       await read(
         sqsEvent(sqsRecord(commandBody({ operation: "list", query: { limit: 2, lastKey } }))),
         lambdaContext(),

@@ -1,14 +1,21 @@
 import { dev } from "../../environments/dev.ts";
 import { ENV } from "../../handlers/lib/environment.ts";
 import { createTablesOf, type DynamoPeer, startDynamo } from "../../local/dynamodb.ts";
+import { SqsBroker } from "../../local/sqs/broker.ts";
+import { type SqsEndpoint, startSqsEndpoint } from "../../local/sqs/json-endpoint.ts";
 import { CONNECTIONS_BY_REQUEST_INDEX } from "../../stacks/service-stack.ts";
-import { type SqsPeer, startSqsPeer } from "./sqs-peer.ts";
 import { synthesizedStack } from "./synthesized.ts";
 import { startWebSocketPeer, type WebSocketPeer } from "./websocket-peer.ts";
 
 export interface HandlerPeers {
   dynamo: DynamoPeer;
-  sqs: SqsPeer;
+  /** The runner's SQS endpoint, with the notifications queue the handlers publish outcomes to. */
+  sqs: SqsEndpoint & {
+    /** Outcomes published so far, oldest first. */
+    sent(): Array<{ body: string; attributes: Record<string, { DataType: string; StringValue?: string }> }>;
+    /** Forgets what was published. */
+    reset(): void;
+  };
   websocket: WebSocketPeer;
   tables: { items: string; connections: string; requests: string };
   close(): Promise<void>;
@@ -20,7 +27,30 @@ export interface HandlerPeers {
  * importing a handler module: its clients are created at import.
  */
 export async function startHandlerPeers(): Promise<HandlerPeers> {
-  const [dynamo, sqs, websocket] = await Promise.all([startDynamo(), startSqsPeer(), startWebSocketPeer()]);
+  const notifications = `${dev.namePrefix}-notifications`;
+  const broker = new SqsBroker([
+    {
+      name: notifications,
+      arn: `arn:aws:sqs:eu-west-1:000000000000:${notifications}`,
+      visibilityTimeoutSeconds: 65,
+    },
+  ]);
+  const [dynamo, endpoint, websocket] = await Promise.all([
+    startDynamo(),
+    startSqsEndpoint(broker),
+    startWebSocketPeer(),
+  ]);
+  const sqs: HandlerPeers["sqs"] = {
+    ...endpoint,
+    sent: () =>
+      broker
+        .peek(notifications)
+        .map((message) => ({ body: message.body, attributes: { ...message.attributes } })),
+    reset: () => {
+      for (const message of broker.receive(notifications, Number.MAX_SAFE_INTEGER))
+        broker.delete(notifications, message.receiptHandle ?? "");
+    },
+  };
   const stack = synthesizedStack("dev");
   await createTablesOf(stack, dynamo.endpoint);
   const tables = {
@@ -35,7 +65,7 @@ export async function startHandlerPeers(): Promise<HandlerPeers> {
     // One attempt: a fault must reach the handler's own retry logic, not the SDK's backoff.
     AWS_MAX_ATTEMPTS: "1",
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqs.url,
     POWERTOOLS_LOG_LEVEL: "SILENT",
     POWERTOOLS_METRICS_NAMESPACE: "EventCrudTest",
     POWERTOOLS_SERVICE_NAME: "test",
@@ -44,7 +74,7 @@ export async function startHandlerPeers(): Promise<HandlerPeers> {
     [ENV.connectionsTable]: tables.connections,
     [ENV.requestsTable]: tables.requests,
     [ENV.connectionsByRequestIndex]: CONNECTIONS_BY_REQUEST_INDEX,
-    [ENV.notificationsQueueUrl]: sqs.queueUrl(`${dev.namePrefix}-notifications`),
+    [ENV.notificationsQueueUrl]: sqs.queueUrl(notifications),
     [ENV.websocketCallbackUrl]: websocket.callbackUrl,
   });
   return {
@@ -54,6 +84,7 @@ export async function startHandlerPeers(): Promise<HandlerPeers> {
     tables,
     close: async () => {
       await Promise.all([dynamo.close(), sqs.close(), websocket.close()]);
+      broker.close();
     },
   };
 }
