@@ -1,10 +1,11 @@
+import path from "node:path";
+import { Worker } from "node:worker_threads";
 import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import dynalite from "dynalite";
 import { resourcesOf, type StackJson } from "../policy/stack-json.ts";
 
 export interface DynamoPeer {
@@ -12,19 +13,26 @@ export interface DynamoPeer {
   close(): Promise<void>;
 }
 
-/** A DynamoDB protocol server (dynalite) on 127.0.0.1: in memory, or kept in `dataFolder`. */
-export async function startDynamo(dataFolder?: string): Promise<DynamoPeer> {
-  const server = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(dataFolder ? { path: dataFolder } : {}),
+/**
+ * A DynamoDB protocol server (dynalite) on 127.0.0.1, in its own worker thread: in memory, or kept in
+ * `dataFolder`.
+ */
+export async function startDynamo(projectRoot: string, dataFolder?: string): Promise<DynamoPeer> {
+  const worker = new Worker(path.join(projectRoot, "local", "dynamo-worker.mjs"), {
+    workerData: { dataFolder },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once("error", reject);
+    worker.once("message", (message: { port: number }) => resolve(message.port));
+  });
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      const closed = new Promise((resolve) => worker.once("message", resolve));
+      worker.postMessage("close");
+      await closed;
+      await worker.terminate();
+    },
   };
 }
 

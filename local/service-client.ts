@@ -7,6 +7,8 @@ export interface RunningService {
   restUrl: string;
   websocketUrl: string;
   apiKey: string;
+  /** The runner's process id, for reading its CPU time. */
+  pid: number;
   output: () => string;
   stop(): Promise<void>;
 }
@@ -17,6 +19,8 @@ export async function startLocalService(extraArguments: string[] = []): Promise<
   const child: ChildProcess = spawn(
     "node",
     [
+      // RUNNER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=prof") profiles the runner under a test or benchmark.
+      ...(process.env.RUNNER_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
       "--no-warnings",
       "scripts/run-ts.mjs",
       "local/main.ts",
@@ -58,6 +62,7 @@ export async function startLocalService(extraArguments: string[] = []): Promise<
     restUrl,
     websocketUrl,
     apiKey,
+    pid: child.pid ?? 0,
     output: () => output,
     stop: () =>
       new Promise((resolve) => {

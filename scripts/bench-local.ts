@@ -1,28 +1,56 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Agent, request } from "node:http";
 import WebSocket from "ws";
 import { type RunningService, startLocalService } from "../local/service-client.ts";
 
-// `npm run bench:local -- [--rate 100] [--seconds 30]`: sends POST /items at a fixed rate against `npm run local`
-// and measures, per request, the time from sending the POST to receiving its notification on a WebSocket
-// subscribed beforehand (the client chooses its request id with X-Amzn-RequestId, as the API allows).
+// `npm run bench:local -- [--rate 100] [--seconds 30] [--warmup 10]`: sends POST /items at a fixed rate against
+// `npm run local` and measures, per request, the time from sending the POST to receiving its notification on a
+// WebSocket subscribed beforehand (the client chooses its request id with X-Amzn-RequestId, as the API allows).
+// The first --warmup seconds run at the same rate and are not counted: they are the runner's JIT warming up
+// (V8 compiling the handlers, the SDK and the servers), which a deployed function pays once per environment.
 // A request whose notification has not arrived 10 s after the last send is lost.
 
-const option = (name: string, fallback: number) => {
+const option = (name: string, fallback: number, allowZero = false) => {
   const index = process.argv.indexOf(`--${name}`);
   const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!(value > 0)) throw new Error(`--${name} must be a positive number`);
+  if (!(value > 0 || (allowZero && value === 0)))
+    throw new Error(`--${name} must be a ${allowZero ? "non-negative" : "positive"} number`);
   return value;
 };
 const rate = option("rate", 100);
 const seconds = option("seconds", 30);
-const total = Math.round(rate * seconds);
+const warmupSeconds = option("warmup", 10, true);
+const LOST_AFTER_MS = 10_000;
 
-async function one(
-  service: RunningService,
-  latencies: number[],
-  statuses: Map<string, number>,
-  rejections: { count: number },
-): Promise<void> {
+interface Tally {
+  latencies: number[];
+  statuses: Map<number, number>;
+  refused: number;
+}
+
+// One keep-alive connection pool, as a browser or an API client keeps: the generator's own cost stays small
+// on a machine it shares with the service.
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(service: RunningService, path: string, headers: Record<string, string>, body: string) {
+  const url = new URL(path, service.restUrl);
+  return new Promise<number>((resolve, reject) => {
+    const outgoing = request(
+      url,
+      { method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } },
+      (response) => {
+        response.resume();
+        response.once("end", () => resolve(response.statusCode ?? 0));
+        response.once("error", reject);
+      },
+    );
+    outgoing.once("error", reject);
+    outgoing.end(body);
+  });
+}
+
+async function one(service: RunningService, tally: Tally, deadline: number): Promise<void> {
   const requestId = randomUUID();
   const socket = new WebSocket(`${service.websocketUrl}/?requestId=${requestId}`);
   await new Promise<void>((resolve, reject) => {
@@ -35,60 +63,93 @@ async function one(
     });
   });
   const sentAt = performance.now();
-  const response = await fetch(`${service.restUrl}/items`, {
-    method: "POST",
-    headers: {
-      "x-api-key": service.apiKey,
-      "content-type": "application/json",
-      "x-amzn-requestid": requestId,
-    },
-    body: JSON.stringify({ name: `bench ${requestId.slice(0, 8)}` }),
-  });
-  await response.arrayBuffer();
-  statuses.set(String(response.status), (statuses.get(String(response.status)) ?? 0) + 1);
-  if (response.status !== 202) {
-    rejections.count += 1;
+  const status = await post(
+    service,
+    "/items",
+    { "x-api-key": service.apiKey, "content-type": "application/json", "x-amzn-requestid": requestId },
+    JSON.stringify({ name: `bench ${requestId.slice(0, 8)}` }),
+  );
+  tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
+  if (status !== 202) {
+    tally.refused += 1;
     socket.close();
     return;
   }
+  let timer: NodeJS.Timeout | undefined;
   const arrived = await Promise.race([
     notified,
-    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000 + seconds * 1000)),
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
+    }),
   ]);
-  if (arrived !== undefined) latencies.push(arrived - sentAt);
+  clearTimeout(timer);
+  if (arrived !== undefined) tally.latencies.push(arrived - sentAt);
   socket.close();
+}
+
+/** Sends `count` requests at `rate` per second; resolves when every one is notified or given up on. */
+async function phase(service: RunningService, count: number): Promise<Tally & { sendSeconds: number }> {
+  const tally: Tally = { latencies: [], statuses: new Map(), refused: 0 };
+  const started = performance.now();
+  const deadline = started + (count * 1000) / rate + LOST_AFTER_MS;
+  const inFlight: Promise<void>[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const wait = started + (index * 1000) / rate - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(one(service, tally, deadline));
+  }
+  const sendSeconds = (performance.now() - started) / 1000;
+  await Promise.all(inFlight);
+  return { ...tally, sendSeconds };
+}
+
+/** User + system CPU of a process over all its threads, in ms (Linux /proc; undefined elsewhere). */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 async function main(): Promise<void> {
   const service = await startLocalService();
-  const latencies: number[] = [];
-  const statuses = new Map<string, number>();
-  const rejections = { count: 0 };
-  const started = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let index = 0; index < total; index += 1) {
-    const due = started + (index * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    inFlight.push(one(service, latencies, statuses, rejections));
-  }
-  const sendSeconds = (performance.now() - started) / 1000;
-  await Promise.all(inFlight);
-  await service.stop();
+  try {
+    if (warmupSeconds > 0) {
+      const warmup = await phase(service, Math.round(rate * warmupSeconds));
+      console.log(
+        `warm-up: ${warmup.latencies.length} requests at ${rate}/s for ${warmupSeconds} s, not counted`,
+      );
+    }
+    const total = Math.round(rate * seconds);
+    const serviceCpuBefore = processCpuMs(service.pid);
+    const generatorCpuBefore = process.cpuUsage();
+    const measured = await phase(service, total);
+    const serviceCpuMs =
+      serviceCpuBefore === undefined ? undefined : (processCpuMs(service.pid) ?? 0) - serviceCpuBefore;
+    const generatorCpu = process.cpuUsage(generatorCpuBefore);
+    const generatorCpuMs = (generatorCpu.user + generatorCpu.system) / 1000;
 
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const percentile = (p: number) =>
-    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-  const rejected = rejections.count;
-  const lost = total - rejected - latencies.length;
-  console.log(
-    `${total} POST /items at ${rate}/s for ${seconds} s (sent in ${sendSeconds.toFixed(1)} s); answers ${JSON.stringify(Object.fromEntries(statuses))}`,
-  );
-  console.log(
-    `POST-to-notification latency: p50 ${percentile(50).toFixed(1)} ms, p90 ${percentile(90).toFixed(1)} ms, p99 ${percentile(99).toFixed(1)} ms, max ${(sorted.at(-1) ?? Number.NaN).toFixed(1)} ms`,
-  );
-  console.log(`lost: ${lost} (notified ${latencies.length}, refused ${rejected})`);
-  process.exitCode = lost > 0 || rejected > 0 ? 1 : 0;
+    const sorted = [...measured.latencies].sort((a, b) => a - b);
+    const percentile = (p: number) =>
+      sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+    const lost = total - measured.refused - measured.latencies.length;
+    console.log(
+      `${total} POST /items at ${rate}/s for ${seconds} s (sent in ${measured.sendSeconds.toFixed(1)} s); answers ${JSON.stringify(Object.fromEntries(measured.statuses))}`,
+    );
+    console.log(
+      `POST-to-notification latency: p50 ${percentile(50).toFixed(1)} ms, p90 ${percentile(90).toFixed(1)} ms, p99 ${percentile(99).toFixed(1)} ms, max ${(sorted.at(-1) ?? Number.NaN).toFixed(1)} ms`,
+    );
+    console.log(`lost: ${lost} (notified ${measured.latencies.length}, refused ${measured.refused})`);
+    console.log(
+      `CPU per request: service ${serviceCpuMs === undefined ? "n/a" : (serviceCpuMs / total).toFixed(1)} ms, load generator ${(generatorCpuMs / total).toFixed(1)} ms`,
+    );
+    process.exitCode = lost > 0 || measured.refused > 0 ? 1 : 0;
+  } finally {
+    agent.destroy();
+    await service.stop();
+  }
 }
 
 main().catch((error: unknown) => {

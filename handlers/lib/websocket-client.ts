@@ -8,10 +8,16 @@ import { tracer } from "./powertools.ts";
 
 let connectionsClient: ApiGatewayManagementApiClient | undefined;
 
-/** The `@connections` client of the WebSocket stage, created on first use (its endpoint is per stage). */
+/**
+ * The `@connections` client of the WebSocket stage, created on first use (its endpoint is per stage), with its
+ * middleware chain resolved once (cacheMiddleware): nothing changes the stack after the tracer's capture.
+ */
 export function websocketConnections(): ApiGatewayManagementApiClient {
   connectionsClient ??= tracer.captureAWSv3Client(
-    new ApiGatewayManagementApiClient({ endpoint: requireEnv(ENV.websocketCallbackUrl) }),
+    new ApiGatewayManagementApiClient({
+      endpoint: requireEnv(ENV.websocketCallbackUrl),
+      cacheMiddleware: true,
+    }),
   );
   return connectionsClient;
 }

@@ -8,8 +8,11 @@ export const LOCAL_ACCOUNT_ID = "000000000000";
 export interface SqsEndpoint {
   readonly url: string;
   queueUrl(queueName: string): string;
-  /** Makes the next `count` calls fail with a throttling error, as SQS does under load. */
-  throttleNext(count: number): void;
+  /**
+   * Makes the next `count` calls whose input `matches` fail with a throttling error, as SQS does under load.
+   * Matching on the input keeps a test exact when a handler sends several messages concurrently.
+   */
+  throttle(matches: (input: Record<string, unknown>) => boolean, count?: number): void;
   close(): Promise<void>;
 }
 
@@ -52,7 +55,7 @@ export async function startSqsEndpoint(broker: SqsBroker, port = 0): Promise<Sqs
     },
     GetQueueUrl: (input) => ({ QueueUrl: endpoint.queueUrl(String(input.QueueName)) }),
   };
-  let throttled = 0;
+  let throttled = { matches: (_input: Record<string, unknown>) => false, count: 0 };
   const server: Server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -67,12 +70,13 @@ export async function startSqsEndpoint(broker: SqsBroker, port = 0): Promise<Sqs
         __type: "com.amazonaws.sqs#InvalidAction",
         message: `${action} is not served locally`,
       });
-    if (throttled > 0) {
-      throttled -= 1;
-      return reply(400, { __type: "com.amazonaws.sqs#RequestThrottled", message: "Rate exceeded" });
-    }
     try {
-      reply(200, handler(JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}")));
+      const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+      if (throttled.count > 0 && throttled.matches(input)) {
+        throttled.count -= 1;
+        return reply(400, { __type: "com.amazonaws.sqs#RequestThrottled", message: "Rate exceeded" });
+      }
+      reply(200, handler(input));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const type = message.startsWith("Unknown queue") ? "QueueDoesNotExist" : "InvalidParameterValue";
@@ -84,8 +88,8 @@ export async function startSqsEndpoint(broker: SqsBroker, port = 0): Promise<Sqs
   const endpoint: SqsEndpoint = {
     url: `http://127.0.0.1:${bound}`,
     queueUrl: (queueName) => `http://127.0.0.1:${bound}/${LOCAL_ACCOUNT_ID}/${queueName}`,
-    throttleNext: (count) => {
-      throttled = count;
+    throttle: (matches, count = 1) => {
+      throttled = { matches, count };
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

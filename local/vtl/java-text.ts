@@ -4,6 +4,7 @@
  */
 
 const FORM_SAFE = /^[A-Za-z0-9.\-*_]$/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** `URLEncoder.encode(text, "UTF-8")`: space becomes `+`; only `A-Za-z0-9.-*_` stay as they are. */
 export function javaUrlEncode(text: string): string {
@@ -22,6 +23,15 @@ export function javaUrlEncode(text: string): string {
 
 /** `URLDecoder.decode(text, "UTF-8")`: `+` is a space; a malformed escape is an error, as in Java. */
 export function javaUrlDecode(text: string): string {
+  // ASCII input with well-formed UTF-8 escapes (every body API Gateway sends) decodes natively; anything
+  // decodeURIComponent refuses takes the byte-wise path below, which matches Java on malformed input too.
+  if (!NON_ASCII.test(text)) {
+    try {
+      return decodeURIComponent(text.replaceAll("+", " "));
+    } catch {
+      // malformed: decoded byte by byte below
+    }
+  }
   const bytes: number[] = [];
   for (let index = 0; index < text.length; index += 1) {
     const character = text[index] as string;

@@ -163,7 +163,7 @@ describe("create", () => {
   it("fails only the record whose outcome could not be sent (a retryable fault), and the retry creates nothing twice", async () => {
     const failing = sqsRecord(commandBody({ payload: { name: "Throttled" } }));
     const passing = sqsRecord(commandBody({ payload: { name: "Fine" } }));
-    peers.sqs.throttleNext(1);
+    peers.sqs.throttle((input) => String(input.MessageBody).includes(failing.messageId));
 
     const response = await create(sqsEvent(failing, passing), lambdaContext());
 

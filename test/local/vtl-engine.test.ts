@@ -21,6 +21,13 @@ describe("Java text semantics", () => {
 
   it("refuses a malformed escape when decoding, as Java does", () => {
     expect(() => javaUrlDecode("100%")).toThrow(/illegal hex characters/);
+    expect(() => javaUrlDecode("%zz")).toThrow(/illegal hex characters/);
+  });
+
+  it("replaces malformed UTF-8 with U+FFFD instead of failing, as Java's UTF-8 decoder does", () => {
+    expect(javaUrlDecode("a%C0%AFb")).toBe("a\uFFFD\uFFFDb");
+    expect(javaUrlDecode("%ED%A0%80+x")).toBe("\uFFFD\uFFFD\uFFFD x");
+    expect(javaUrlDecode("é%41+")).toBe("éA ");
   });
 
   // commons-lang 2 StringEscapeUtils.escapeJavaScript; the first pair is its documented example.

@@ -36,7 +36,7 @@ export async function startHandlerPeers(): Promise<HandlerPeers> {
     },
   ]);
   const [dynamo, endpoint, websocket] = await Promise.all([
-    startDynamo(),
+    startDynamo(process.cwd()),
     startSqsEndpoint(broker),
     startWebSocketPeer(),
   ]);
