@@ -4,7 +4,7 @@ import { Agent, request } from "node:http";
 import WebSocket from "ws";
 import { type RunningService, startLocalService } from "../local/service-client.ts";
 
-// `npm run bench:local -- [--rate 100] [--seconds 30] [--warmup 10]`: sends POST /items at a fixed rate against
+// `npm run bench:local -- [--rate 100] [--seconds 30] [--warmup 30]`: sends POST /items at a fixed rate against
 // `npm run local` and measures, per request, the time from sending the POST to receiving its notification on a
 // WebSocket subscribed beforehand (the client chooses its request id with X-Amzn-RequestId, as the API allows).
 // The first --warmup seconds run at the same rate and are not counted: they are the runner's JIT warming up
@@ -20,13 +20,15 @@ const option = (name: string, fallback: number, allowZero = false) => {
 };
 const rate = option("rate", 100);
 const seconds = option("seconds", 30);
-const warmupSeconds = option("warmup", 10, true);
+const warmupSeconds = option("warmup", 30, true);
 const LOST_AFTER_MS = 10_000;
 
 interface Tally {
   latencies: number[];
   statuses: Map<number, number>;
   refused: number;
+  /** Requests that failed in transport (a reset or refused connection), by error message. */
+  errors: Map<string, number>;
 }
 
 // One keep-alive connection pool, as a browser or an API client keeps: the generator's own cost stays small
@@ -53,6 +55,24 @@ function post(service: RunningService, path: string, headers: Record<string, str
 async function one(service: RunningService, tally: Tally, deadline: number): Promise<void> {
   const requestId = randomUUID();
   const socket = new WebSocket(`${service.websocketUrl}/?requestId=${requestId}`);
+  try {
+    await subscribeAndPost(service, tally, deadline, requestId, socket);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    tally.errors.set(message, (tally.errors.get(message) ?? 0) + 1);
+  } finally {
+    if (socket.readyState === WebSocket.OPEN) socket.close();
+    else socket.terminate();
+  }
+}
+
+async function subscribeAndPost(
+  service: RunningService,
+  tally: Tally,
+  deadline: number,
+  requestId: string,
+  socket: WebSocket,
+): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     socket.once("open", () => resolve());
     socket.once("error", reject);
@@ -72,7 +92,6 @@ async function one(service: RunningService, tally: Tally, deadline: number): Pro
   tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
   if (status !== 202) {
     tally.refused += 1;
-    socket.close();
     return;
   }
   let timer: NodeJS.Timeout | undefined;
@@ -84,12 +103,11 @@ async function one(service: RunningService, tally: Tally, deadline: number): Pro
   ]);
   clearTimeout(timer);
   if (arrived !== undefined) tally.latencies.push(arrived - sentAt);
-  socket.close();
 }
 
 /** Sends `count` requests at `rate` per second; resolves when every one is notified or given up on. */
 async function phase(service: RunningService, count: number): Promise<Tally & { sendSeconds: number }> {
-  const tally: Tally = { latencies: [], statuses: new Map(), refused: 0 };
+  const tally: Tally = { latencies: [], statuses: new Map(), refused: 0, errors: new Map() };
   const started = performance.now();
   const deadline = started + (count * 1000) / rate + LOST_AFTER_MS;
   const inFlight: Promise<void>[] = [];
@@ -101,6 +119,16 @@ async function phase(service: RunningService, count: number): Promise<Tally & { 
   const sendSeconds = (performance.now() - started) / 1000;
   await Promise.all(inFlight);
   return { ...tally, sendSeconds };
+}
+
+const failures = (tally: Tally) => [...tally.errors.values()].reduce((sum, count) => sum + count, 0);
+
+/** What became of `sent` requests: lost are those accepted but never notified before the deadline. */
+function outcomeOf(tally: Tally, sent: number): string {
+  const failed = failures(tally);
+  const lost = sent - tally.refused - failed - tally.latencies.length;
+  const errors = failed > 0 ? `: ${JSON.stringify(Object.fromEntries(tally.errors))}` : "";
+  return `lost: ${lost} (notified ${tally.latencies.length}, refused ${tally.refused}, failed in transport ${failed}${errors})`;
 }
 
 /** User + system CPU of a process over all its threads, in ms (Linux /proc; undefined elsewhere). */
@@ -117,9 +145,10 @@ async function main(): Promise<void> {
   const service = await startLocalService();
   try {
     if (warmupSeconds > 0) {
-      const warmup = await phase(service, Math.round(rate * warmupSeconds));
+      const count = Math.round(rate * warmupSeconds);
+      const warmup = await phase(service, count);
       console.log(
-        `warm-up: ${warmup.latencies.length} requests at ${rate}/s for ${warmupSeconds} s, not counted`,
+        `warm-up (not counted): ${count} requests at ${rate}/s for ${warmupSeconds} s; ${outcomeOf(warmup, count)}`,
       );
     }
     const total = Math.round(rate * seconds);
@@ -134,18 +163,19 @@ async function main(): Promise<void> {
     const sorted = [...measured.latencies].sort((a, b) => a - b);
     const percentile = (p: number) =>
       sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-    const lost = total - measured.refused - measured.latencies.length;
+    const failed = failures(measured);
+    const lost = total - measured.refused - failed - measured.latencies.length;
     console.log(
       `${total} POST /items at ${rate}/s for ${seconds} s (sent in ${measured.sendSeconds.toFixed(1)} s); answers ${JSON.stringify(Object.fromEntries(measured.statuses))}`,
     );
     console.log(
       `POST-to-notification latency: p50 ${percentile(50).toFixed(1)} ms, p90 ${percentile(90).toFixed(1)} ms, p99 ${percentile(99).toFixed(1)} ms, max ${(sorted.at(-1) ?? Number.NaN).toFixed(1)} ms`,
     );
-    console.log(`lost: ${lost} (notified ${measured.latencies.length}, refused ${measured.refused})`);
+    console.log(outcomeOf(measured, total));
     console.log(
       `CPU per request: service ${serviceCpuMs === undefined ? "n/a" : (serviceCpuMs / total).toFixed(1)} ms, load generator ${(generatorCpuMs / total).toFixed(1)} ms`,
     );
-    process.exitCode = lost > 0 || measured.refused > 0 ? 1 : 0;
+    process.exitCode = lost > 0 || measured.refused > 0 || failed > 0 ? 1 : 0;
   } finally {
     agent.destroy();
     await service.stop();
