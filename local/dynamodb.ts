@@ -1,10 +1,12 @@
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import {
+  type AttributeValue,
   CreateTableCommand,
+  DeleteItemCommand,
   DescribeTableCommand,
   DynamoDBClient,
-  UpdateTimeToLiveCommand,
+  ScanCommand,
 } from "@aws-sdk/client-dynamodb";
 import { resourcesOf, type StackJson } from "../policy/stack-json.ts";
 
@@ -36,63 +38,170 @@ export async function startDynamo(projectRoot: string, dataFolder?: string): Pro
   };
 }
 
-/**
- * Creates every `aws_dynamodb_table` of a synthesized stack that does not exist yet, with its keys, global
- * indexes and TTL, so handlers run against the tables the stack actually declares.
- */
-export async function createTablesOf(stack: StackJson, endpoint: string): Promise<string[]> {
-  const client = new DynamoDBClient({
+interface TableSpec {
+  name: string;
+  hashKey: string;
+  rangeKey?: string;
+  attributes: Array<{ name: string; type: "S" | "N" | "B" }>;
+  indexes: Array<{
+    name: string;
+    hashKey: string;
+    rangeKey?: string;
+    projection: "ALL" | "KEYS_ONLY" | "INCLUDE";
+    nonKeyAttributes?: string[];
+  }>;
+  /** The TTL attribute, when TTL is enabled. */
+  ttlAttribute?: string;
+}
+
+/** The `aws_dynamodb_table` resources of a synthesized stack, as the local tables need them. */
+export function tableSpecsOf(stack: StackJson): TableSpec[] {
+  return resourcesOf(stack, "aws_dynamodb_table").map(({ values: table }) => {
+    const indexes = (table.global_secondary_index ?? []) as Array<{
+      name: string;
+      hash_key: string;
+      range_key?: string;
+      projection_type: "ALL" | "KEYS_ONLY" | "INCLUDE";
+      non_key_attributes?: string[];
+    }>;
+    const ttl = table.ttl as { attribute_name?: string; enabled?: boolean } | undefined;
+    return {
+      name: String(table.name),
+      hashKey: String(table.hash_key),
+      ...(table.range_key ? { rangeKey: String(table.range_key) } : {}),
+      attributes: table.attribute as TableSpec["attributes"],
+      indexes: indexes.map((index) => ({
+        name: index.name,
+        hashKey: index.hash_key,
+        ...(index.range_key ? { rangeKey: index.range_key } : {}),
+        projection: index.projection_type ?? "ALL",
+        ...(index.non_key_attributes ? { nonKeyAttributes: index.non_key_attributes } : {}),
+      })),
+      ...(ttl?.enabled && ttl.attribute_name ? { ttlAttribute: ttl.attribute_name } : {}),
+    };
+  });
+}
+
+const keySchema = (hashKey: string, rangeKey?: string) => [
+  { AttributeName: hashKey, KeyType: "HASH" as const },
+  ...(rangeKey ? [{ AttributeName: rangeKey, KeyType: "RANGE" as const }] : []),
+];
+
+function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
     endpoint,
     region: "eu-west-1",
-    credentials: { accessKeyId: "x", secretAccessKey: "x" },
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
+}
+
+/**
+ * Creates every `aws_dynamodb_table` of a synthesized stack that does not exist yet, with its keys and global
+ * indexes, so handlers run against the tables the stack actually declares. (dynalite has no TTL API: the
+ * runner's `deleteExpiredItems` stands in for it.)
+ */
+export async function createTablesOf(stack: StackJson, endpoint: string): Promise<string[]> {
+  const client = localClient(endpoint);
   const names: string[] = [];
-  for (const { values: table } of resourcesOf(stack, "aws_dynamodb_table")) {
-    const attributes = table.attribute as Array<{ name: string; type: "S" | "N" | "B" }>;
-    const indexes = (table.global_secondary_index ?? []) as Array<{ name: string; hash_key: string }>;
+  for (const table of tableSpecsOf(stack)) {
+    names.push(table.name);
     const exists = await client
-      .send(new DescribeTableCommand({ TableName: String(table.name) }))
+      .send(new DescribeTableCommand({ TableName: table.name }))
       .then(() => true)
       .catch(() => false);
-    if (exists) {
-      names.push(String(table.name));
-      continue;
-    }
+    if (exists) continue;
     await client.send(
       new CreateTableCommand({
-        TableName: String(table.name),
+        TableName: table.name,
         BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: attributes.map((attribute) => ({
+        AttributeDefinitions: table.attributes.map((attribute) => ({
           AttributeName: attribute.name,
           AttributeType: attribute.type,
         })),
-        KeySchema: [{ AttributeName: String(table.hash_key), KeyType: "HASH" }],
+        KeySchema: keySchema(table.hashKey, table.rangeKey),
         GlobalSecondaryIndexes:
-          indexes.length > 0
-            ? indexes.map((index) => ({
+          table.indexes.length > 0
+            ? table.indexes.map((index) => ({
                 IndexName: index.name,
-                KeySchema: [{ AttributeName: index.hash_key, KeyType: "HASH" }],
-                Projection: { ProjectionType: "ALL" },
+                KeySchema: keySchema(index.hashKey, index.rangeKey),
+                Projection: {
+                  ProjectionType: index.projection,
+                  ...(index.nonKeyAttributes ? { NonKeyAttributes: index.nonKeyAttributes } : {}),
+                },
               }))
             : undefined,
       }),
     );
-    const ttl = table.ttl as { attribute_name?: string; enabled?: boolean } | undefined;
-    if (ttl?.enabled && ttl.attribute_name) {
-      // dynalite has no TTL (UnknownOperationException): items do not expire locally, which only delays clean-up.
-      await client
-        .send(
-          new UpdateTimeToLiveCommand({
-            TableName: String(table.name),
-            TimeToLiveSpecification: { AttributeName: ttl.attribute_name, Enabled: true },
-          }),
-        )
-        .catch((error: Error) => {
-          if (error.name !== "UnknownOperationException") throw error;
-        });
-    }
-    names.push(String(table.name));
   }
   client.destroy();
   return names;
+}
+
+/** DynamoDB's TTL ignores expiry times more than five years in the past (a value in ms, say, by mistake). */
+const TTL_OLDEST_SECONDS = 5 * 365 * 24 * 60 * 60;
+
+/**
+ * Does what DynamoDB's background TTL process does, which dynalite lacks: deletes every item of a TTL-enabled
+ * table whose TTL attribute is a Number of epoch seconds before `nowSeconds` and no more than five years old.
+ * Each delete is conditional on the item still being expired, so an item updated meanwhile stays. Returns the
+ * number deleted per table.
+ */
+export async function deleteExpiredItems(
+  stack: StackJson,
+  endpoint: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<Record<string, number>> {
+  const client = localClient(endpoint);
+  const deleted: Record<string, number> = {};
+  try {
+    for (const table of tableSpecsOf(stack)) {
+      if (!table.ttlAttribute) continue;
+      deleted[table.name] = 0;
+      const keyNames = [table.hashKey, ...(table.rangeKey ? [table.rangeKey] : [])];
+      const names = Object.fromEntries([
+        ["#ttl", table.ttlAttribute],
+        ...keyNames.map((name, index) => [`#key${index}`, name]),
+      ]);
+      const expired = "#ttl >= :oldest AND #ttl < :now";
+      const values = {
+        ":oldest": { N: String(nowSeconds - TTL_OLDEST_SECONDS) },
+        ":now": { N: String(nowSeconds) },
+      };
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await client.send(
+          new ScanCommand({
+            TableName: table.name,
+            FilterExpression: expired,
+            ProjectionExpression: keyNames.map((_, index) => `#key${index}`).join(", "),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const key of page.Items ?? []) {
+          const removed = await client
+            .send(
+              new DeleteItemCommand({
+                TableName: table.name,
+                Key: key,
+                ConditionExpression: expired,
+                ExpressionAttributeNames: { "#ttl": table.ttlAttribute },
+                ExpressionAttributeValues: values,
+              }),
+            )
+            .then(() => true)
+            .catch((error: Error) => {
+              if (error.name === "ConditionalCheckFailedException") return false;
+              throw error;
+            });
+          if (removed) deleted[table.name] = (deleted[table.name] ?? 0) + 1;
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+  } finally {
+    client.destroy();
+  }
+  return deleted;
 }

@@ -5,7 +5,7 @@ import path from "node:path";
 import { dev } from "../environments/dev.ts";
 import type { StackJson } from "../policy/stack-json.ts";
 import { synthesizeService } from "../stacks/service-app.ts";
-import { createTablesOf, startDynamo } from "./dynamodb.ts";
+import { createTablesOf, deleteExpiredItems, startDynamo } from "./dynamodb.ts";
 import { EventSourcePoller } from "./event-sources.ts";
 import { FunctionHost } from "./functions.ts";
 import { readRestApi } from "./rest/route-table.ts";
@@ -26,6 +26,8 @@ options:
   --time-scale <x>        multiply visibility timeouts and batching windows (default 1)
   --inject-fault <fn>[:n] make the next n (default: every) invocations of a function fail
   --log-level <level>     the handlers' Powertools log level (default WARN)`;
+
+const TTL_SWEEP_INTERVAL_MS = 60_000;
 
 function parseArguments(argv: string[]) {
   const options: Record<string, string> = {};
@@ -108,6 +110,25 @@ async function run(options: ReturnType<typeof parseArguments>) {
 
   const dynamo = await startDynamo(projectRoot, options.dataFolder);
   await createTablesOf(stack, dynamo.endpoint);
+  // DynamoDB deletes expired items within a day or two; the runner sweeps every minute (and at start, for
+  // a --data folder), which is as late as a deployed table may be and soon enough to watch locally.
+  let sweeping = false;
+  const sweepExpiredItems = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    const deleted = await deleteExpiredItems(stack, dynamo.endpoint)
+      .catch((error: Error) => {
+        log(`ttl sweep failed: ${error.message}`);
+        return {};
+      })
+      .finally(() => {
+        sweeping = false;
+      });
+    for (const [table, count] of Object.entries(deleted))
+      if (count > 0) log(`ttl ${table}: deleted ${count} expired item${count === 1 ? "" : "s"}`);
+  };
+  await sweepExpiredItems();
+  const ttlSweeper = setInterval(sweepExpiredItems, TTL_SWEEP_INTERVAL_MS);
   const broker = new SqsBroker(model.queues, { timeScale: options.timeScale });
   broker.on("dead-letter", (queue: string, message: { messageId: string }) =>
     log(`dead-letter ${queue}: ${message.messageId}`),
@@ -226,6 +247,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
 
   const shutdown = async () => {
     for (const poller of pollers) poller.stop();
+    clearInterval(ttlSweeper);
     await Promise.allSettled([rest.close(), websocket.close(), sqs.close(), host.close(), dynamo.close()]);
     broker.close();
     process.exit(0);

@@ -1,0 +1,91 @@
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTablesOf,
+  type DynamoPeer,
+  deleteExpiredItems,
+  startDynamo,
+  tableSpecsOf,
+} from "../../local/dynamodb.ts";
+import { synthesizedStack } from "../support/synthesized.ts";
+
+const stack = synthesizedStack("dev");
+let dynamo: DynamoPeer;
+let client: DynamoDBClient;
+
+beforeAll(async () => {
+  dynamo = await startDynamo(process.cwd());
+  await createTablesOf(stack, dynamo.endpoint);
+  client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: "eu-west-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await dynamo.close();
+});
+
+describe("local tables", () => {
+  it("have the keys and indexes the stack declares", async () => {
+    const specs = tableSpecsOf(stack);
+    expect(specs.map((spec) => spec.name).sort()).toEqual([
+      "crud-dev-connections",
+      "crud-dev-items",
+      "crud-dev-requests",
+    ]);
+    for (const spec of specs) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: spec.name }));
+      expect(Table?.KeySchema).toEqual([{ AttributeName: spec.hashKey, KeyType: "HASH" }]);
+      expect((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName)).toEqual(
+        spec.indexes.map((index) => index.name),
+      );
+    }
+    expect(specs.find((spec) => spec.name === "crud-dev-connections")?.ttlAttribute).toBe("expiresAt");
+  });
+
+  it("lose expired items to the TTL sweep, as DynamoDB's TTL deletes them", async () => {
+    const now = 1_800_000_000;
+    const put = (requestId: string, expiresAt: { N: string } | { S: string } | undefined) =>
+      client.send(
+        new PutItemCommand({
+          TableName: "crud-dev-requests",
+          Item: { requestId: { S: requestId }, ...(expiresAt ? { expiresAt } : {}) },
+        }),
+      );
+    await put("expired", { N: String(now - 1) });
+    await put("expires-now", { N: String(now) });
+    await put("live", { N: String(now + 3600) });
+    await put("no-ttl", undefined);
+    await put("string-ttl", { S: String(now - 1) });
+    await put("six-years-old", { N: String(now - 6 * 365 * 24 * 3600) });
+    await put("milliseconds", { N: String((now + 60) * 1000) });
+
+    const deleted = await deleteExpiredItems(stack, dynamo.endpoint, now);
+
+    expect(deleted).toEqual({ "crud-dev-connections": 0, "crud-dev-requests": 1 });
+    const remaining = async (requestId: string) =>
+      Boolean(
+        (
+          await client.send(
+            new GetItemCommand({ TableName: "crud-dev-requests", Key: { requestId: { S: requestId } } }),
+          )
+        ).Item,
+      );
+    expect(await remaining("expired")).toBe(false);
+    for (const kept of ["expires-now", "live", "no-ttl", "string-ttl", "six-years-old", "milliseconds"])
+      expect(await remaining(kept), kept).toBe(true);
+    expect(await deleteExpiredItems(stack, dynamo.endpoint, now + 1)).toEqual({
+      "crud-dev-connections": 0,
+      "crud-dev-requests": 1,
+    });
+    expect(await remaining("expires-now")).toBe(false);
+  });
+});
