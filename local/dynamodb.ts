@@ -139,6 +139,7 @@ export async function createTablesOf(stack: StackJson, endpoint: string): Promis
 
 /** DynamoDB's TTL ignores expiry times more than five years in the past (a value in ms, say, by mistake). */
 const TTL_OLDEST_SECONDS = 5 * 365 * 24 * 60 * 60;
+const SWEEP_PAGE_ITEMS = 500;
 
 /**
  * Does what DynamoDB's background TTL process does, which dynalite lacks: deletes every item of a TTL-enabled
@@ -177,6 +178,9 @@ export async function deleteExpiredItems(
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ExclusiveStartKey: startKey,
+            // Small pages: dynalite serves one request at a time, so a 1 MB page would hold up the service's own
+            // reads and writes for as long as it takes to filter.
+            Limit: SWEEP_PAGE_ITEMS,
           }),
         );
         for (const key of page.Items ?? []) {
