@@ -25,7 +25,11 @@ export async function startDynamo(projectRoot: string, dataFolder?: string): Pro
   });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once("error", reject);
-    worker.once("message", (message: { port: number }) => resolve(message.port));
+    worker.once("message", (message: { port?: number; error?: string }) => {
+      if (message.port) return resolve(message.port);
+      void worker.terminate();
+      reject(new Error(message.error ?? "dynalite did not start"));
+    });
   });
   return {
     endpoint: `http://127.0.0.1:${port}`,

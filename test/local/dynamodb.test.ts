@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import {
   DescribeTableCommand,
   DynamoDBClient,
@@ -87,5 +90,39 @@ describe("local tables", () => {
       "crud-dev-requests": 1,
     });
     expect(await remaining("expires-now")).toBe(false);
+  });
+});
+
+describe("a --data folder", () => {
+  it("keeps tables across restarts and is refused, with the reason, while another runner holds it", async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), "dynalite-"));
+    try {
+      const first = await startDynamo(process.cwd(), folder);
+      await createTablesOf(stack, first.endpoint);
+      await expect(startDynamo(process.cwd(), folder)).rejects.toThrow(
+        `--data ${folder} is in use by another process`,
+      );
+      await first.close();
+
+      const second = await startDynamo(process.cwd(), folder);
+      const reopened = new DynamoDBClient({
+        endpoint: second.endpoint,
+        region: "eu-west-1",
+        credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      });
+      const { Table } = await reopened.send(new DescribeTableCommand({ TableName: "crud-dev-items" }));
+      expect(Table?.TableStatus).toBe("ACTIVE");
+      reopened.destroy();
+      await second.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("that is a file is refused with the reason", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "dynalite-")), "file");
+    writeFileSync(file, "not a folder");
+    await expect(startDynamo(process.cwd(), file)).rejects.toThrow(`--data ${file} cannot be opened`);
+    rmSync(path.dirname(file), { recursive: true, force: true });
   });
 });
