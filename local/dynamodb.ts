@@ -8,7 +8,7 @@ import {
   DynamoDBClient,
   ScanCommand,
 } from "@aws-sdk/client-dynamodb";
-import { resourcesOf, type StackJson } from "../policy/stack-json.ts";
+import type { TableModel } from "./stack-model.ts";
 
 export interface DynamoPeer {
   endpoint: string;
@@ -42,56 +42,13 @@ export async function startDynamo(projectRoot: string, dataFolder?: string): Pro
   };
 }
 
-interface TableSpec {
-  name: string;
-  hashKey: string;
-  rangeKey?: string;
-  attributes: Array<{ name: string; type: "S" | "N" | "B" }>;
-  indexes: Array<{
-    name: string;
-    hashKey: string;
-    rangeKey?: string;
-    projection: "ALL" | "KEYS_ONLY" | "INCLUDE";
-    nonKeyAttributes?: string[];
-  }>;
-  /** The TTL attribute, when TTL is enabled. */
-  ttlAttribute?: string;
-}
-
-/** The `aws_dynamodb_table` resources of a synthesized stack, as the local tables need them. */
-export function tableSpecsOf(stack: StackJson): TableSpec[] {
-  return resourcesOf(stack, "aws_dynamodb_table").map(({ values: table }) => {
-    const indexes = (table.global_secondary_index ?? []) as Array<{
-      name: string;
-      hash_key: string;
-      range_key?: string;
-      projection_type: "ALL" | "KEYS_ONLY" | "INCLUDE";
-      non_key_attributes?: string[];
-    }>;
-    const ttl = table.ttl as { attribute_name?: string; enabled?: boolean } | undefined;
-    return {
-      name: String(table.name),
-      hashKey: String(table.hash_key),
-      ...(table.range_key ? { rangeKey: String(table.range_key) } : {}),
-      attributes: table.attribute as TableSpec["attributes"],
-      indexes: indexes.map((index) => ({
-        name: index.name,
-        hashKey: index.hash_key,
-        ...(index.range_key ? { rangeKey: index.range_key } : {}),
-        projection: index.projection_type ?? "ALL",
-        ...(index.non_key_attributes ? { nonKeyAttributes: index.non_key_attributes } : {}),
-      })),
-      ...(ttl?.enabled && ttl.attribute_name ? { ttlAttribute: ttl.attribute_name } : {}),
-    };
-  });
-}
-
 const keySchema = (hashKey: string, rangeKey?: string) => [
   { AttributeName: hashKey, KeyType: "HASH" as const },
   ...(rangeKey ? [{ AttributeName: rangeKey, KeyType: "RANGE" as const }] : []),
 ];
 
-function localClient(endpoint: string): DynamoDBClient {
+/** An SDK client for the local DynamoDB: any credentials do. */
+export function localClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: "eu-west-1",
@@ -100,14 +57,13 @@ function localClient(endpoint: string): DynamoDBClient {
 }
 
 /**
- * Creates every `aws_dynamodb_table` of a synthesized stack that does not exist yet, with its keys and global
- * indexes, so handlers run against the tables the stack actually declares. (dynalite has no TTL API: the
- * runner's `deleteExpiredItems` stands in for it.)
+ * Creates each of the stack's tables that does not exist yet, with its keys and global indexes, so handlers run
+ * against the tables the stack actually declares. (dynalite has no TTL API: `startTtlSweeper` stands in for it.)
  */
-export async function createTablesOf(stack: StackJson, endpoint: string): Promise<string[]> {
+export async function createTables(tables: readonly TableModel[], endpoint: string): Promise<string[]> {
   const client = localClient(endpoint);
   const names: string[] = [];
-  for (const table of tableSpecsOf(stack)) {
+  for (const table of tables) {
     names.push(table.name);
     const exists = await client
       .send(new DescribeTableCommand({ TableName: table.name }))
@@ -152,14 +108,14 @@ const SWEEP_PAGE_ITEMS = 500;
  * number deleted per table.
  */
 export async function deleteExpiredItems(
-  stack: StackJson,
+  tables: readonly TableModel[],
   endpoint: string,
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<Record<string, number>> {
   const client = localClient(endpoint);
   const deleted: Record<string, number> = {};
   try {
-    for (const table of tableSpecsOf(stack)) {
+    for (const table of tables) {
       if (!table.ttlAttribute) continue;
       deleted[table.name] = 0;
       const keyNames = [table.hashKey, ...(table.rangeKey ? [table.rangeKey] : [])];
@@ -212,4 +168,34 @@ export async function deleteExpiredItems(
     client.destroy();
   }
   return deleted;
+}
+
+/**
+ * Runs `deleteExpiredItems` now and every `intervalMs`, one sweep at a time, logging what it deleted. DynamoDB
+ * deletes expired items within a day or two; a few minutes locally is no later than a deployed table and often
+ * enough to watch.
+ */
+export async function startTtlSweeper(
+  tables: readonly TableModel[],
+  endpoint: string,
+  log: (line: string) => void,
+  intervalMs: number,
+): Promise<{ stop(): void }> {
+  let sweeping = false;
+  const sweep = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      const deleted = await deleteExpiredItems(tables, endpoint);
+      for (const [table, count] of Object.entries(deleted))
+        if (count > 0) log(`ttl ${table}: deleted ${count} expired item${count === 1 ? "" : "s"}`);
+    } catch (error) {
+      log(`ttl sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      sweeping = false;
+    }
+  };
+  await sweep();
+  const timer = setInterval(sweep, intervalMs);
+  return { stop: () => clearInterval(timer) };
 }

@@ -5,7 +5,7 @@ import path from "node:path";
 import { dev } from "../environments/dev.ts";
 import type { StackJson } from "../policy/stack-json.ts";
 import { synthesizeService } from "../stacks/service-app.ts";
-import { createTablesOf, deleteExpiredItems, startDynamo } from "./dynamodb.ts";
+import { createTables, startDynamo, startTtlSweeper } from "./dynamodb.ts";
 import { EventSourcePoller } from "./event-sources.ts";
 import { FunctionHost } from "./functions.ts";
 import { readRestApi } from "./rest/route-table.ts";
@@ -109,27 +109,9 @@ async function run(options: ReturnType<typeof parseArguments>) {
   const [restPort, wsPort] = [await freePort(options.restPort), await freePort(options.wsPort)];
 
   const dynamo = await startDynamo(projectRoot, options.dataFolder);
-  await createTablesOf(stack, dynamo.endpoint);
-  // DynamoDB deletes expired items within a day or two; the runner sweeps every five minutes (and at start,
-  // for a --data folder): no later than a deployed table, often enough to watch, and a sweep of 6000 items
-  // costs about 150 ms of dynalite's time.
-  let sweeping = false;
-  const sweepExpiredItems = async () => {
-    if (sweeping) return;
-    sweeping = true;
-    const deleted = await deleteExpiredItems(stack, dynamo.endpoint)
-      .catch((error: Error) => {
-        log(`ttl sweep failed: ${error.message}`);
-        return {};
-      })
-      .finally(() => {
-        sweeping = false;
-      });
-    for (const [table, count] of Object.entries(deleted))
-      if (count > 0) log(`ttl ${table}: deleted ${count} expired item${count === 1 ? "" : "s"}`);
-  };
-  await sweepExpiredItems();
-  const ttlSweeper = setInterval(sweepExpiredItems, TTL_SWEEP_INTERVAL_MS);
+  await createTables(model.tables, dynamo.endpoint);
+  // At start too, for a --data folder; a sweep of 6000 items costs about 150 ms of dynalite's time.
+  const ttlSweeper = await startTtlSweeper(model.tables, dynamo.endpoint, log, TTL_SWEEP_INTERVAL_MS);
   const broker = new SqsBroker(model.queues, { timeScale: options.timeScale });
   broker.on("dead-letter", (queue: string, message: { messageId: string }) =>
     log(`dead-letter ${queue}: ${message.messageId}`),
@@ -248,7 +230,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
 
   const shutdown = async () => {
     for (const poller of pollers) poller.stop();
-    clearInterval(ttlSweeper);
+    ttlSweeper.stop();
     await Promise.allSettled([rest.close(), websocket.close(), sqs.close(), host.close(), dynamo.close()]);
     broker.close();
     process.exit(0);

@@ -1,6 +1,7 @@
 // Drives a running local service from outside, as a client would: the end-to-end tests and
 // `npm run bench:local` use it.
 import { type ChildProcess, spawn } from "node:child_process";
+import { Agent, request as httpRequest } from "node:http";
 import WebSocket from "ws";
 
 export interface RunningService {
@@ -9,6 +10,11 @@ export interface RunningService {
   apiKey: string;
   /** The runner's process id, for reading its CPU time. */
   pid: number;
+  /**
+   * Keep-alive connections to the REST API, as a browser or an API client keeps them: at a hundred requests a
+   * second a new connection per request would cost the client more than the service.
+   */
+  agent: Agent;
   output: () => string;
   stop(): Promise<void>;
 }
@@ -16,6 +22,7 @@ export interface RunningService {
 /** Starts `npm run local`'s command as a subprocess on free ports and waits for its "ready" line. */
 export async function startLocalService(extraArguments: string[] = []): Promise<RunningService> {
   const apiKey = "e2e-key";
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const child: ChildProcess = spawn(
     "node",
     [
@@ -63,49 +70,102 @@ export async function startLocalService(extraArguments: string[] = []): Promise<
     websocketUrl,
     apiKey,
     pid: child.pid ?? 0,
+    agent,
     output: () => output,
     stop: () =>
       new Promise((resolve) => {
+        agent.destroy();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
       }),
   };
 }
 
-export async function request(service: RunningService, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${service.restUrl}${path}`, {
-    method,
-    headers: {
-      "x-api-key": service.apiKey,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+/** Calls the REST API with the service's API key; a string body is sent as it is, anything else as JSON. */
+export function request(
+  service: RunningService,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const payload = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      new URL(path, service.restUrl),
+      {
+        method,
+        agent: service.agent,
+        headers: {
+          "x-api-key": service.apiKey,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          "content-length": Buffer.byteLength(payload),
+          ...headers,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.once("error", reject);
+        response.once("end", () => {
+          try {
+            const json = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+            resolve({ status: response.statusCode ?? 0, json });
+          } catch (error) {
+            reject(error);
+          }
+        });
+      },
+    );
+    outgoing.once("error", reject);
+    outgoing.end(payload);
   });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
-/** Subscribes to a request id over a real WebSocket, asks for the status, and resolves with the outcome frame. */
-export function outcomeOf(
+export interface Subscription {
+  readonly socket: WebSocket;
+  /** The request's notification frame, when it arrives. */
+  readonly notification: Promise<Record<string, unknown>>;
+}
+
+/** Opens a WebSocket subscribed to a request id, as the web client does; resolves once it is open. */
+export function subscribe(service: RunningService, requestId: string): Promise<Subscription> {
+  const socket = new WebSocket(`${service.websocketUrl}/?requestId=${requestId}`);
+  const notification = new Promise<Record<string, unknown>>((resolve) => {
+    socket.on("message", (data) => {
+      const frame = JSON.parse(String(data)) as Record<string, unknown>;
+      if (frame.type === "notification") resolve(frame);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    socket.once("open", () => resolve({ socket, notification }));
+    socket.once("error", (error) => {
+      socket.terminate();
+      reject(error);
+    });
+  });
+}
+
+/** Subscribes to a request id, asks for the status, and resolves with the outcome frame. */
+export async function outcomeOf(
   service: RunningService,
   requestId: string,
   timeoutMs = 15_000,
 ): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${service.websocketUrl}/?requestId=${requestId}`);
-    const timer = setTimeout(() => {
-      socket.terminate();
-      reject(new Error(`no outcome for ${requestId}`));
-    }, timeoutMs);
-    socket.on("open", () => socket.send(JSON.stringify({ action: "status" })));
-    socket.on("message", (data) => {
-      const frame = JSON.parse(String(data)) as Record<string, unknown>;
-      if (frame.type !== "notification") return;
-      clearTimeout(timer);
-      socket.close();
-      resolve(frame);
-    });
-    socket.on("error", reject);
-  });
+  const { socket, notification } = await subscribe(service, requestId);
+  socket.send(JSON.stringify({ action: "status" }));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      notification,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no outcome for ${requestId}`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    socket.close();
+  }
 }
 
 export async function waitFor<T>(

@@ -20,8 +20,25 @@ export interface MappingModel {
   readonly reportsBatchItemFailures: boolean;
 }
 
+export interface TableModel {
+  readonly name: string;
+  readonly hashKey: string;
+  readonly rangeKey?: string;
+  readonly attributes: ReadonlyArray<{ name: string; type: "S" | "N" | "B" }>;
+  readonly indexes: ReadonlyArray<{
+    name: string;
+    hashKey: string;
+    rangeKey?: string;
+    projection: "ALL" | "KEYS_ONLY" | "INCLUDE";
+    nonKeyAttributes?: string[];
+  }>;
+  /** The TTL attribute, when TTL is enabled. */
+  readonly ttlAttribute?: string;
+}
+
 export interface StackModel {
   readonly region: string;
+  readonly tables: readonly TableModel[];
   readonly queues: readonly QueueSpec[];
   readonly functions: readonly FunctionModel[];
   readonly mappings: readonly MappingModel[];
@@ -99,12 +116,41 @@ export function readStackModel(stack: StackJson, stackDir: string): StackModel {
   const [stage] = resourcesOf(stack, "aws_apigatewayv2_stage");
   return {
     region,
+    tables: readTables(stack),
     queues,
     functions,
     mappings,
     websocketRoutes,
     websocketStage: String(stage?.values.name ?? "live"),
   };
+}
+
+/** The stack's `aws_dynamodb_table` resources: keys, global indexes and TTL. */
+export function readTables(stack: StackJson): TableModel[] {
+  return resourcesOf(stack, "aws_dynamodb_table").map(({ values: table }): TableModel => {
+    const indexes = (table.global_secondary_index ?? []) as Array<{
+      name: string;
+      hash_key: string;
+      range_key?: string;
+      projection_type: "ALL" | "KEYS_ONLY" | "INCLUDE";
+      non_key_attributes?: string[];
+    }>;
+    const ttl = table.ttl as { attribute_name?: string; enabled?: boolean } | undefined;
+    return {
+      name: String(table.name),
+      hashKey: String(table.hash_key),
+      ...(table.range_key ? { rangeKey: String(table.range_key) } : {}),
+      attributes: table.attribute as TableModel["attributes"],
+      indexes: indexes.map((index) => ({
+        name: index.name,
+        hashKey: index.hash_key,
+        ...(index.range_key ? { rangeKey: index.range_key } : {}),
+        projection: index.projection_type ?? "ALL",
+        ...(index.non_key_attributes ? { nonKeyAttributes: index.non_key_attributes } : {}),
+      })),
+      ...(ttl?.enabled && ttl.attribute_name ? { ttlAttribute: ttl.attribute_name } : {}),
+    };
+  });
 }
 
 export interface LocalEndpoints {

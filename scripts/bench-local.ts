@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Agent, request } from "node:http";
-import WebSocket from "ws";
-import { type RunningService, startLocalService } from "../local/service-client.ts";
+import {
+  type RunningService,
+  request,
+  type Subscription,
+  startLocalService,
+  subscribe,
+} from "../local/service-client.ts";
 
 // `npm run bench:local -- [--rate 100] [--seconds 30] [--warmup 30]`: sends POST /items at a fixed rate against
 // `npm run local` and measures, per request, the time from sending the POST to receiving its notification on a
@@ -31,78 +35,40 @@ interface Tally {
   errors: Map<string, number>;
 }
 
-// One keep-alive connection pool, as a browser or an API client keeps: the generator's own cost stays small
-// on a machine it shares with the service.
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-
-function post(service: RunningService, path: string, headers: Record<string, string>, body: string) {
-  const url = new URL(path, service.restUrl);
-  return new Promise<number>((resolve, reject) => {
-    const outgoing = request(
-      url,
-      { method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } },
-      (response) => {
-        response.resume();
-        response.once("end", () => resolve(response.statusCode ?? 0));
-        response.once("error", reject);
-      },
-    );
-    outgoing.once("error", reject);
-    outgoing.end(body);
-  });
-}
-
 async function one(service: RunningService, tally: Tally, deadline: number): Promise<void> {
   const requestId = randomUUID();
-  const socket = new WebSocket(`${service.websocketUrl}/?requestId=${requestId}`);
+  let subscription: Subscription | undefined;
   try {
-    await subscribeAndPost(service, tally, deadline, requestId, socket);
+    subscription = await subscribe(service, requestId);
+    const notifiedAt = subscription.notification.then(() => performance.now());
+    const sentAt = performance.now();
+    const { status } = await request(
+      service,
+      "POST",
+      "/items",
+      { name: `bench ${requestId.slice(0, 8)}` },
+      { "x-amzn-requestid": requestId },
+    );
+    tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
+    if (status !== 202) {
+      tally.refused += 1;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const arrived = await Promise.race([
+      notifiedAt,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
+      }),
+    ]);
+    clearTimeout(timer);
+    if (arrived !== undefined) tally.latencies.push(arrived - sentAt);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     tally.errors.set(message, (tally.errors.get(message) ?? 0) + 1);
   } finally {
-    if (socket.readyState === WebSocket.OPEN) socket.close();
-    else socket.terminate();
+    subscription?.socket.close();
   }
-}
-
-async function subscribeAndPost(
-  service: RunningService,
-  tally: Tally,
-  deadline: number,
-  requestId: string,
-  socket: WebSocket,
-): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    socket.once("open", () => resolve());
-    socket.once("error", reject);
-  });
-  const notified = new Promise<number>((resolve) => {
-    socket.on("message", (data) => {
-      if ((JSON.parse(String(data)) as { type?: string }).type === "notification") resolve(performance.now());
-    });
-  });
-  const sentAt = performance.now();
-  const status = await post(
-    service,
-    "/items",
-    { "x-api-key": service.apiKey, "content-type": "application/json", "x-amzn-requestid": requestId },
-    JSON.stringify({ name: `bench ${requestId.slice(0, 8)}` }),
-  );
-  tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
-  if (status !== 202) {
-    tally.refused += 1;
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const arrived = await Promise.race([
-    notified,
-    new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
-    }),
-  ]);
-  clearTimeout(timer);
-  if (arrived !== undefined) tally.latencies.push(arrived - sentAt);
 }
 
 /** Sends `count` requests at `rate` per second; resolves when every one is notified or given up on. */
@@ -124,7 +90,7 @@ async function phase(service: RunningService, count: number): Promise<Tally & { 
 const failures = (tally: Tally) => [...tally.errors.values()].reduce((sum, count) => sum + count, 0);
 
 /** What became of `sent` requests: lost are those accepted but never notified before the deadline. */
-function outcomeOf(tally: Tally, sent: number): string {
+function accountFor(tally: Tally, sent: number): string {
   const failed = failures(tally);
   const lost = sent - tally.refused - failed - tally.latencies.length;
   const errors = failed > 0 ? `: ${JSON.stringify(Object.fromEntries(tally.errors))}` : "";
@@ -148,7 +114,7 @@ async function main(): Promise<void> {
       const count = Math.round(rate * warmupSeconds);
       const warmup = await phase(service, count);
       console.log(
-        `warm-up (not counted): ${count} requests at ${rate}/s for ${warmupSeconds} s; ${outcomeOf(warmup, count)}`,
+        `warm-up (not counted): ${count} requests at ${rate}/s for ${warmupSeconds} s; ${accountFor(warmup, count)}`,
       );
     }
     const total = Math.round(rate * seconds);
@@ -171,13 +137,12 @@ async function main(): Promise<void> {
     console.log(
       `POST-to-notification latency: p50 ${percentile(50).toFixed(1)} ms, p90 ${percentile(90).toFixed(1)} ms, p99 ${percentile(99).toFixed(1)} ms, max ${(sorted.at(-1) ?? Number.NaN).toFixed(1)} ms`,
     );
-    console.log(outcomeOf(measured, total));
+    console.log(accountFor(measured, total));
     console.log(
       `CPU per request: service ${serviceCpuMs === undefined ? "n/a" : (serviceCpuMs / total).toFixed(1)} ms, load generator ${(generatorCpuMs / total).toFixed(1)} ms`,
     );
     process.exitCode = lost > 0 || measured.refused > 0 || failed > 0 ? 1 : 0;
   } finally {
-    agent.destroy();
     await service.stop();
   }
 }

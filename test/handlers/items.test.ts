@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { type Outcome, outcomeSchema } from "../../handlers/lib/contracts.ts";
 import { commandBody, lambdaContext, sqsEvent, sqsRecord } from "../support/events.ts";
@@ -9,7 +8,6 @@ import { type HandlerPeers, startHandlerPeers } from "../support/handler-environ
 type Handler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 
 let peers: HandlerPeers;
-let documents: DynamoDBDocumentClient;
 let create: Handler;
 let read: Handler;
 let update: Handler;
@@ -17,7 +15,6 @@ let remove: Handler;
 
 beforeAll(async () => {
   peers = await startHandlerPeers();
-  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: peers.dynamo.endpoint }));
   ({ handler: create } = await import("../../handlers/items/create.ts"));
   ({ handler: read } = await import("../../handlers/items/read.ts"));
   ({ handler: update } = await import("../../handlers/items/update.ts"));
@@ -25,7 +22,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  documents.destroy();
   await peers.close();
 });
 
@@ -45,7 +41,7 @@ function onlyOutcome(): Outcome {
 }
 
 async function storedItem(id: string) {
-  return (await documents.send(new GetCommand({ TableName: peers.tables.items, Key: { id } }))).Item;
+  return (await peers.documents.send(new GetCommand({ TableName: peers.tables.items, Key: { id } }))).Item;
 }
 
 async function seedItem(fields: Record<string, unknown> = {}) {
@@ -56,7 +52,7 @@ async function seedItem(fields: Record<string, unknown> = {}) {
     updated_at: "2026-01-01T00:00:00.000Z",
     ...fields,
   };
-  await documents.send(new PutCommand({ TableName: peers.tables.items, Item: item }));
+  await peers.documents.send(new PutCommand({ TableName: peers.tables.items, Item: item }));
   return item;
 }
 
@@ -89,7 +85,7 @@ describe("create", () => {
     await create(sqsEvent(record), lambdaContext());
     await create(sqsEvent({ ...record, receiptHandle: randomUUID() }), lambdaContext());
 
-    const { Items = [] } = await documents.send(
+    const { Items = [] } = await peers.documents.send(
       new ScanCommand({
         TableName: peers.tables.items,
         FilterExpression: "#n = :n",
@@ -211,7 +207,9 @@ describe("read", () => {
   });
 
   it("lists every item exactly once across pages with limit and the opaque lastKey", async () => {
-    const { Items: before = [] } = await documents.send(new ScanCommand({ TableName: peers.tables.items }));
+    const { Items: before = [] } = await peers.documents.send(
+      new ScanCommand({ TableName: peers.tables.items }),
+    );
     for (let index = 0; index < 5; index += 1) await seedItem({ name: `Page ${index}` });
     const seen: string[] = [];
     let lastKey: string | undefined;

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Outcome } from "../../handlers/lib/contracts.ts";
 import { lambdaContext, sqsEvent, sqsRecord, websocketEvent } from "../support/events.ts";
@@ -10,7 +9,6 @@ type SqsHandler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) =
 type RouteHandler = (event: ReturnType<typeof websocketEvent>) => Promise<APIGatewayProxyResult>;
 
 let peers: HandlerPeers;
-let documents: DynamoDBDocumentClient;
 let notify: SqsHandler;
 let connect: RouteHandler;
 let disconnect: RouteHandler;
@@ -18,7 +16,6 @@ let fallback: RouteHandler;
 
 beforeAll(async () => {
   peers = await startHandlerPeers();
-  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: peers.dynamo.endpoint }));
   ({ handler: notify } = await import("../../handlers/notification.ts"));
   ({ handler: connect } = await import("../../handlers/websocket/connect.ts"));
   ({ handler: disconnect } = await import("../../handlers/websocket/disconnect.ts"));
@@ -26,7 +23,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  documents.destroy();
   await peers.close();
 });
 
@@ -44,7 +40,7 @@ function outcomeFor(requestId: string, overrides: Partial<Outcome> = {}): Outcom
 
 async function connection(connectionId: string) {
   return (
-    await documents.send(new GetCommand({ TableName: peers.tables.connections, Key: { connectionId } }))
+    await peers.documents.send(new GetCommand({ TableName: peers.tables.connections, Key: { connectionId } }))
   ).Item;
 }
 
@@ -117,7 +113,7 @@ describe("notification", () => {
     const first = await subscribedClient(requestId);
     const second = await subscribedClient(requestId);
     const staleId = randomUUID();
-    await documents.send(
+    await peers.documents.send(
       new PutCommand({
         TableName: peers.tables.connections,
         Item: { connectionId: staleId, requestId, expiresAt: 4_000_000_000 },
@@ -133,7 +129,7 @@ describe("notification", () => {
     expect(await connection(staleId)).toBeUndefined();
     expect(await connection(first.connectionId)).toBeDefined();
     const stored = (
-      await documents.send(new GetCommand({ TableName: peers.tables.requests, Key: { requestId } }))
+      await peers.documents.send(new GetCommand({ TableName: peers.tables.requests, Key: { requestId } }))
     ).Item;
     expect(JSON.parse(String(stored?.outcome))).toEqual(outcome);
     expect(stored?.expiresAt).toBe(Date.parse(outcome.completedAt) / 1000 + 86_400);

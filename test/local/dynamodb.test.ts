@@ -3,32 +3,30 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   DescribeTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createTablesOf,
+  createTables,
   type DynamoPeer,
   deleteExpiredItems,
+  localClient,
   startDynamo,
-  tableSpecsOf,
+  startTtlSweeper,
 } from "../../local/dynamodb.ts";
+import { readTables } from "../../local/stack-model.ts";
 import { synthesizedStack } from "../support/synthesized.ts";
 
-const stack = synthesizedStack("dev");
+const tables = readTables(synthesizedStack("dev"));
 let dynamo: DynamoPeer;
 let client: DynamoDBClient;
 
 beforeAll(async () => {
   dynamo = await startDynamo(process.cwd());
-  await createTablesOf(stack, dynamo.endpoint);
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: "eu-west-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
+  await createTables(tables, dynamo.endpoint);
+  client = localClient(dynamo.endpoint);
 });
 
 afterAll(async () => {
@@ -37,21 +35,20 @@ afterAll(async () => {
 });
 
 describe("local tables", () => {
-  it("have the keys and indexes the stack declares", async () => {
-    const specs = tableSpecsOf(stack);
-    expect(specs.map((spec) => spec.name).sort()).toEqual([
+  it("have the keys, indexes and TTL the stack declares", async () => {
+    expect(tables.map((spec) => spec.name).sort()).toEqual([
       "crud-dev-connections",
       "crud-dev-items",
       "crud-dev-requests",
     ]);
-    for (const spec of specs) {
+    for (const spec of tables) {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: spec.name }));
       expect(Table?.KeySchema).toEqual([{ AttributeName: spec.hashKey, KeyType: "HASH" }]);
       expect((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName)).toEqual(
         spec.indexes.map((index) => index.name),
       );
     }
-    expect(specs.find((spec) => spec.name === "crud-dev-connections")?.ttlAttribute).toBe("expiresAt");
+    expect(tables.find((spec) => spec.name === "crud-dev-connections")?.ttlAttribute).toBe("expiresAt");
   });
 
   it("lose expired items to the TTL sweep, as DynamoDB's TTL deletes them", async () => {
@@ -71,7 +68,7 @@ describe("local tables", () => {
     await put("six-years-old", { N: String(now - 6 * 365 * 24 * 3600) });
     await put("milliseconds", { N: String((now + 60) * 1000) });
 
-    const deleted = await deleteExpiredItems(stack, dynamo.endpoint, now);
+    const deleted = await deleteExpiredItems(tables, dynamo.endpoint, now);
 
     expect(deleted).toEqual({ "crud-dev-connections": 0, "crud-dev-requests": 1 });
     const remaining = async (requestId: string) =>
@@ -85,11 +82,30 @@ describe("local tables", () => {
     expect(await remaining("expired")).toBe(false);
     for (const kept of ["expires-now", "live", "no-ttl", "string-ttl", "six-years-old", "milliseconds"])
       expect(await remaining(kept), kept).toBe(true);
-    expect(await deleteExpiredItems(stack, dynamo.endpoint, now + 1)).toEqual({
+    expect(await deleteExpiredItems(tables, dynamo.endpoint, now + 1)).toEqual({
       "crud-dev-connections": 0,
       "crud-dev-requests": 1,
     });
     expect(await remaining("expires-now")).toBe(false);
+  });
+});
+
+describe("the TTL sweeper", () => {
+  it("sweeps when it starts and logs what it deleted", async () => {
+    await client.send(
+      new PutItemCommand({
+        TableName: "crud-dev-connections",
+        Item: {
+          connectionId: { S: "gone" },
+          requestId: { S: "r" },
+          expiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) },
+        },
+      }),
+    );
+    const lines: string[] = [];
+    const sweeper = await startTtlSweeper(tables, dynamo.endpoint, (line) => lines.push(line), 3_600_000);
+    sweeper.stop();
+    expect(lines).toEqual(["ttl crud-dev-connections: deleted 1 expired item"]);
   });
 });
 
@@ -98,18 +114,14 @@ describe("a --data folder", () => {
     const folder = mkdtempSync(path.join(tmpdir(), "dynalite-"));
     try {
       const first = await startDynamo(process.cwd(), folder);
-      await createTablesOf(stack, first.endpoint);
+      await createTables(tables, first.endpoint);
       await expect(startDynamo(process.cwd(), folder)).rejects.toThrow(
         `--data ${folder} is in use by another process`,
       );
       await first.close();
 
       const second = await startDynamo(process.cwd(), folder);
-      const reopened = new DynamoDBClient({
-        endpoint: second.endpoint,
-        region: "eu-west-1",
-        credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      });
+      const reopened = localClient(second.endpoint);
       const { Table } = await reopened.send(new DescribeTableCommand({ TableName: "crud-dev-items" }));
       expect(Table?.TableStatus).toBe("ACTIVE");
       reopened.destroy();

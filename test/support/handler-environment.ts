@@ -1,14 +1,18 @@
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dev } from "../../environments/dev.ts";
 import { ENV } from "../../handlers/lib/environment.ts";
-import { createTablesOf, type DynamoPeer, startDynamo } from "../../local/dynamodb.ts";
+import { createTables, type DynamoPeer, localClient, startDynamo } from "../../local/dynamodb.ts";
 import { SqsBroker } from "../../local/sqs/broker.ts";
 import { type SqsEndpoint, startSqsEndpoint } from "../../local/sqs/json-endpoint.ts";
+import { readTables } from "../../local/stack-model.ts";
 import { CONNECTIONS_BY_REQUEST_INDEX } from "../../stacks/service-stack.ts";
 import { synthesizedStack } from "./synthesized.ts";
 import { startWebSocketPeer, type WebSocketPeer } from "./websocket-peer.ts";
 
 export interface HandlerPeers {
   dynamo: DynamoPeer;
+  /** A document client on the local tables, for a test to arrange and inspect items. */
+  documents: DynamoDBDocumentClient;
   /** The runner's SQS endpoint, with the notifications queue the handlers publish outcomes to. */
   sqs: SqsEndpoint & {
     /** Outcomes published so far, oldest first. */
@@ -52,7 +56,7 @@ export async function startHandlerPeers(): Promise<HandlerPeers> {
     },
   };
   const stack = synthesizedStack("dev");
-  await createTablesOf(stack, dynamo.endpoint);
+  await createTables(readTables(stack), dynamo.endpoint);
   const tables = {
     items: `${dev.namePrefix}-items`,
     connections: `${dev.namePrefix}-connections`,
@@ -77,12 +81,15 @@ export async function startHandlerPeers(): Promise<HandlerPeers> {
     [ENV.notificationsQueueUrl]: sqs.queueUrl(notifications),
     [ENV.websocketCallbackUrl]: websocket.callbackUrl,
   });
+  const documents = DynamoDBDocumentClient.from(localClient(dynamo.endpoint));
   return {
     dynamo,
+    documents,
     sqs,
     websocket,
     tables,
     close: async () => {
+      documents.destroy();
       await Promise.all([dynamo.close(), sqs.close(), websocket.close()]);
       broker.close();
     },
