@@ -1,4 +1,12 @@
 /**
+ * The service's one catalogue: every deployed function with its entry file, and every operation with the
+ * route that accepts it, the queue that carries it, the function that carries it out, the items-table
+ * actions it needs and the body model it is validated against. The stack, the REST edge, the handlers'
+ * contracts and the tests all derive from these two tables, so adding an operation is one entry here plus
+ * its handler. A leaf module: it imports nothing, so both the handlers' bundles and the synth can load it.
+ */
+
+/**
  * Every deployed function and the entry file it is bundled from (relative to the project root).
  * The bundler builds exactly these, and the stack creates one function per name.
  */
@@ -16,3 +24,126 @@ export const HANDLER_ENTRIES = {
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 
 export const HANDLER_NAMES = Object.keys(HANDLER_ENTRIES) as HandlerName[];
+
+/** DynamoDB actions an operation may need on the items table. */
+export type ItemsTableAction =
+  | "dynamodb:GetItem"
+  | "dynamodb:PutItem"
+  | "dynamodb:UpdateItem"
+  | "dynamodb:DeleteItem"
+  | "dynamodb:Query"
+  | "dynamodb:Scan";
+
+/** Request body models; their JSON Schemas live with the REST edge (`stacks/rest-models.ts`). */
+export type BodyModelName = "CreateItem" | "UpdateItem";
+
+export interface OperationSpec {
+  readonly method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Resource path below the API root, `{id}` being the item id. */
+  readonly path: string;
+  /**
+   * The queue (operation family) that carries the command. Operations sharing a queue share its one
+   * consumer: Lambda deletes SQS messages a filtered mapping does not match, so a queue never has two.
+   */
+  readonly queue: string;
+  /** The function consuming `queue`; every operation on one queue names the same function. */
+  readonly handler: HandlerName;
+  /** What carrying the operation out does to the items table; the consumer's role gets the union. */
+  readonly itemsTableActions: readonly ItemsTableAction[];
+  /** Text of the 202 answer's `message`. */
+  readonly acceptedMessage: string;
+  /** The JSON body the route takes, validated by API Gateway against this model. @default no body */
+  readonly bodyModel?: BodyModelName;
+  /** Whether the command carries the `{id}` path parameter. */
+  readonly carriesItemId: boolean;
+  /** Whether the command carries `limit` and `lastKey` from the query string. */
+  readonly carriesQuery: boolean;
+}
+
+/**
+ * Every operation, in the order the REST API declares its routes (the order is part of the API's
+ * deployment hash, so a reordering redeploys the stage).
+ */
+export const OPERATION_CATALOGUE = {
+  create: {
+    method: "POST",
+    path: "items",
+    queue: "create",
+    handler: "items-create",
+    itemsTableActions: ["dynamodb:GetItem", "dynamodb:PutItem"],
+    acceptedMessage: "Item creation request received",
+    bodyModel: "CreateItem",
+    carriesItemId: false,
+    carriesQuery: false,
+  },
+  list: {
+    method: "GET",
+    path: "items",
+    queue: "read",
+    handler: "items-read",
+    itemsTableActions: ["dynamodb:Scan"],
+    acceptedMessage: "Item list request received",
+    carriesItemId: false,
+    carriesQuery: true,
+  },
+  get: {
+    method: "GET",
+    path: "items/{id}",
+    queue: "read",
+    handler: "items-read",
+    itemsTableActions: ["dynamodb:GetItem"],
+    acceptedMessage: "Item read request received",
+    carriesItemId: true,
+    carriesQuery: false,
+  },
+  update: {
+    method: "PUT",
+    path: "items/{id}",
+    queue: "update",
+    handler: "items-update",
+    itemsTableActions: ["dynamodb:UpdateItem"],
+    acceptedMessage: "Item update request received",
+    bodyModel: "UpdateItem",
+    carriesItemId: true,
+    carriesQuery: false,
+  },
+  delete: {
+    method: "DELETE",
+    path: "items/{id}",
+    queue: "delete",
+    handler: "items-delete",
+    itemsTableActions: ["dynamodb:DeleteItem"],
+    acceptedMessage: "Item deletion request received",
+    carriesItemId: true,
+    carriesQuery: false,
+  },
+} as const satisfies Record<string, OperationSpec>;
+
+export type Operation = keyof typeof OPERATION_CATALOGUE;
+
+export const OPERATIONS = Object.keys(OPERATION_CATALOGUE) as Operation[];
+
+/** A queue carrying commands from the REST API: one per operation family. */
+export type CommandQueueName = (typeof OPERATION_CATALOGUE)[Operation]["queue"];
+
+/** The command queues, in catalogue order, each once. */
+export const COMMAND_QUEUES = [
+  ...new Set(OPERATIONS.map((operation) => OPERATION_CATALOGUE[operation].queue)),
+];
+
+/** The operations one command queue carries. */
+export function operationsOn(queue: CommandQueueName): Operation[] {
+  return OPERATIONS.filter((operation) => OPERATION_CATALOGUE[operation].queue === queue);
+}
+
+/** The one function consuming a command queue; the catalogue is wrong if its operations disagree. */
+export function consumerOf(queue: CommandQueueName): HandlerName {
+  const handlers = [
+    ...new Set(operationsOn(queue).map((operation) => OPERATION_CATALOGUE[operation].handler)),
+  ];
+  if (handlers.length !== 1)
+    throw new Error(
+      `Queue "${queue}" must have exactly one consumer, but its operations name ${handlers.join(", ") || "none"}`,
+    );
+  return handlers[0] as HandlerName;
+}

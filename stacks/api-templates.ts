@@ -1,3 +1,4 @@
+import type { Operation } from "../handlers/catalogue.ts";
 import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from "../handlers/lib/limits.ts";
 
 /**
@@ -58,7 +59,7 @@ export const LAST_KEY_RULE: ParameterRule = {
 
 /** One REST route that becomes a command on a queue. */
 export interface CommandRoute {
-  readonly operation: "create" | "get" | "list" | "update" | "delete";
+  readonly operation: Operation;
   /** Text of the 202 answer's `message`. */
   readonly acceptedMessage: string;
   /** Whether the command carries the `{id}` path parameter. */

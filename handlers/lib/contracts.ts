@@ -1,16 +1,15 @@
 // zod/mini is the tree-shakeable build: the full API would add about 440 KB to every bundle.
 import * as z from "zod/mini";
+import { OPERATIONS, type Operation } from "../catalogue.ts";
 import { DESCRIPTION_MAX, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NAME_MAX } from "./limits.ts";
 
-export { DESCRIPTION_MAX, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NAME_MAX };
+export { DESCRIPTION_MAX, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NAME_MAX, OPERATIONS, type Operation };
 
 /** Request ids are API Gateway's `$context.requestId`: a UUID. */
 export const requestIdSchema = z.uuid("must be a UUID");
 export const itemIdSchema = z.uuid("must be a UUID");
 
-export const OPERATIONS = ["create", "get", "list", "update", "delete"] as const;
-export type Operation = (typeof OPERATIONS)[number];
-export const operationSchema = z.enum(OPERATIONS);
+export const operationSchema = z.enum(OPERATIONS as [Operation, ...Operation[]]);
 
 const name = z
   .string()

@@ -34,9 +34,12 @@ export class BundledFunction extends Construct {
   readonly function: LambdaFunction;
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
+  /** The physical name, for alarms and dashboards. */
+  readonly functionName: string;
 
   constructor(scope: Construct, id: string, props: BundledFunctionProps) {
     super(scope, id);
+    this.functionName = props.functionName;
     const asset = new TerraformAsset(this, "bundle", {
       path: props.bundleDirectory,
       type: AssetType.DIRECTORY,

@@ -22,9 +22,12 @@ export interface EncryptedTableProps {
 /** An on-demand DynamoDB table encrypted with the environment's key. */
 export class EncryptedTable extends Construct {
   readonly table: DynamodbTable;
+  /** The physical name, for alarms, dashboards and templates that must stay plain text. */
+  readonly tableName: string;
 
   constructor(scope: Construct, id: string, props: EncryptedTableProps) {
     super(scope, id);
+    this.tableName = props.tableName;
     const indexes = props.globalIndexes ?? [];
     const keyAttributes = [...new Set([props.partitionKey, ...indexes.map((index) => index.partitionKey)])];
     this.table = new DynamodbTable(this, "table", {

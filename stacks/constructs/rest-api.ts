@@ -14,12 +14,11 @@ import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Fn, type ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { COMMAND_ROUTES, CORS_ALLOWED_HEADERS, CORS_MAX_AGE_SECONDS, REQUEST_MODELS } from "../api-routes.ts";
 import {
   acceptedTemplate,
+  type CommandRoute,
   getOutcomeTemplate,
   internalErrorTemplate,
   outcomeResponseTemplate,
@@ -31,7 +30,30 @@ import {
 } from "../api-templates.ts";
 import { ACCESS_LOG_BASE_FIELDS } from "../defaults.ts";
 import { allow, assumeRolePolicy, policyDocument } from "../iam.ts";
-import type { CommandQueueName } from "../service-stack.ts";
+
+/** A queue as an integration names it: Terraform references to its name and ARN. */
+export interface QueueTarget {
+  readonly name: string;
+  readonly arn: string;
+}
+
+/** A route that validates the request and puts a command on a queue. */
+export interface RestCommandRoute {
+  readonly method: string;
+  /** Resource path below the API root, e.g. `items/{id}`. */
+  readonly path: string;
+  readonly command: CommandRoute;
+  readonly queue: QueueTarget;
+  /** Name of the model in `models` the body must match. @default no body */
+  readonly bodyModel?: string;
+}
+
+export interface RestCors {
+  /** Origins browsers may call from; the first is the one gateway responses name. */
+  readonly allowedOrigins: readonly string[];
+  readonly allowedHeaders: readonly string[];
+  readonly maxAgeSeconds: number;
+}
 
 export interface RestApiProps {
   readonly apiName: string;
@@ -41,10 +63,16 @@ export interface RestApiProps {
   readonly partition: string;
   readonly kmsKeyArn: string;
   readonly logRetentionDays: number;
-  readonly commandQueues: Readonly<Record<CommandQueueName, SqsQueue>>;
-  /** Physical name and ARN of the table holding outcomes per request id. */
-  readonly requestsTable: { readonly name: string; readonly arn: string };
-  readonly corsAllowedOrigins: readonly string[];
+  readonly routes: readonly RestCommandRoute[];
+  /** JSON Schema (draft 4) request models by name. */
+  readonly models: Readonly<Record<string, unknown>>;
+  /** `GET <path>/{requestId}` reads the outcome stored per request id from this table. */
+  readonly outcomes: {
+    readonly path: string;
+    /** Physical name (templates stay plain text, so tests can render them) and ARN. */
+    readonly table: { readonly name: string; readonly arn: string };
+  };
+  readonly cors: RestCors;
   readonly throttlingBurstLimit: number;
   readonly throttlingRateLimit: number;
   /** API Gateway's account-level CloudWatch role, when this stack sets it: the stage logs only after it. */
@@ -86,249 +114,216 @@ const GATEWAY_RESPONSES: ReadonlyArray<{ type: string; statusCode?: string; temp
 
 const JSON_TYPE = "application/json";
 
+/** One method of the API: its resource, request checks, integration and integration responses. */
+interface MethodSpec {
+  readonly id: string;
+  readonly path: string;
+  readonly httpMethod: string;
+  readonly apiKeyRequired: boolean;
+  readonly parameters: Record<string, boolean>;
+  readonly validator?: ApiGatewayRequestValidator;
+  readonly model?: ApiGatewayModel;
+  readonly integration: Omit<
+    ConstructorParameters<typeof ApiGatewayIntegration>[2],
+    "restApiId" | "resourceId" | "httpMethod"
+  >;
+  readonly responses: ReadonlyArray<{
+    statusCode: string;
+    selectionPattern?: string;
+    template: string;
+    headers?: Record<string, string>;
+  }>;
+}
+
 /**
- * The REST edge: each item route validates the request and puts a command on its queue through an SQS
- * service integration (no Lambda); `GET /requests/{requestId}` reads the stored outcome straight from
- * DynamoDB. API keys are required on every route but the CORS preflights.
+ * The REST edge: each command route validates the request and puts a command on its queue through an SQS
+ * service integration (no Lambda); `GET <outcomes path>/{requestId}` reads the stored outcome straight from
+ * DynamoDB. API keys are required on every route but the CORS preflights. Routes, models and CORS come in
+ * through props: this construct knows API Gateway, not the service.
  */
 export class RestApi extends Construct {
   readonly api: ApiGatewayRestApi;
   readonly stage: ApiGatewayStage;
   readonly integrationRole: IamRole;
+  /** The physical names alarms and dashboards refer to. */
+  readonly apiName: string;
+  readonly stageName: string;
+
+  private readonly props: RestApiProps;
+  private readonly resources = new Map<string, ApiGatewayResource>();
+  // Everything the deployment must follow: a change to any of these ids or definitions redeploys.
+  private readonly deploymentInputs: string[] = [];
+  private readonly definition: unknown[] = [];
+  private readonly dependents: ITerraformDependable[] = [];
+  /** HTTP methods per resource path, in declaration order, for the CORS preflights. */
+  private readonly methodsByPath = new Map<string, string[]>();
 
   constructor(scope: Construct, id: string, props: RestApiProps) {
     super(scope, id);
-    const { partition, region, accountId } = props;
-    const origins = props.corsAllowedOrigins;
+    this.props = props;
+    this.apiName = props.apiName;
+    this.stageName = props.stageName;
     this.api = new ApiGatewayRestApi(this, "api", {
       name: props.apiName,
       description: "Items API: validates requests and queues commands",
       endpointConfiguration: { types: ["REGIONAL"] },
     });
-    const restApiId = this.api.id;
-    // Everything the deployment must follow: a change to any of these ids or definitions redeploys.
-    const deploymentInputs: string[] = [];
-    const definition: unknown[] = [];
-    const dependents: ITerraformDependable[] = [];
+    this.integrationRole = this.createIntegrationRole();
+    const models = this.createModels();
+    const validators = this.createValidators();
+    for (const route of props.routes) this.addCommandRoute(route, validators, models);
+    this.addOutcomeRoute(validators.parameters);
+    this.addPreflights();
+    this.addGatewayResponses();
+    this.stage = this.deploy();
+  }
 
-    this.integrationRole = new IamRole(this, "integration-role", {
-      name: `${props.apiName}-integrations`,
+  /** The role API Gateway's integrations act as: send to the command queues, read outcomes, nothing else. */
+  private createIntegrationRole(): IamRole {
+    const role = new IamRole(this, "integration-role", {
+      name: `${this.props.apiName}-integrations`,
       assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
     });
-    const queues = Object.values(props.commandQueues) as SqsQueue[];
+    // Distinct queues, not distinct ARN strings: every read of a token attribute is a new string.
+    const queueArns = [...new Set(this.props.routes.map((route) => route.queue))].map((queue) => queue.arn);
     new IamRolePolicy(this, "integration-policy", {
       name: "send-commands-read-outcomes",
-      role: this.integrationRole.id,
+      role: role.id,
       policy: policyDocument([
-        allow(
-          "SendCommands",
-          ["sqs:SendMessage"],
-          queues.map((queue) => queue.arn),
-        ),
-        allow("ReadOutcomes", ["dynamodb:GetItem"], [props.requestsTable.arn]),
-        allow("UseServiceKey", ["kms:Decrypt", "kms:GenerateDataKey"], [props.kmsKeyArn]),
+        allow("SendCommands", ["sqs:SendMessage"], queueArns),
+        allow("ReadOutcomes", ["dynamodb:GetItem"], [this.props.outcomes.table.arn]),
+        allow("UseServiceKey", ["kms:Decrypt", "kms:GenerateDataKey"], [this.props.kmsKeyArn]),
       ]),
     });
+    return role;
+  }
 
-    const models = Object.fromEntries(
-      Object.entries(REQUEST_MODELS).map(([name, schema]) => [
+  private createModels(): Map<string, ApiGatewayModel> {
+    const models = new Map<string, ApiGatewayModel>();
+    for (const [name, schema] of Object.entries(this.props.models)) {
+      models.set(
         name,
         new ApiGatewayModel(this, `model-${name}`, {
-          restApiId,
+          restApiId: this.api.id,
           name,
           contentType: JSON_TYPE,
           schema: JSON.stringify(schema),
         }),
-      ]),
-    ) as Record<keyof typeof REQUEST_MODELS, ApiGatewayModel>;
-    definition.push(REQUEST_MODELS);
-    const validateAll = new ApiGatewayRequestValidator(this, "validate-body-and-parameters", {
-      restApiId,
-      name: "body-and-parameters",
-      validateRequestBody: true,
-      validateRequestParameters: true,
-    });
-    const validateParameters = new ApiGatewayRequestValidator(this, "validate-parameters", {
-      restApiId,
-      name: "parameters",
-      validateRequestBody: false,
-      validateRequestParameters: true,
-    });
-
-    const resources = new Map<string, ApiGatewayResource>();
-    const resourceFor = (path: string): ApiGatewayResource => {
-      const existing = resources.get(path);
-      if (existing) return existing;
-      const segments = path.split("/");
-      const parentPath = segments.slice(0, -1).join("/");
-      const resource = new ApiGatewayResource(
-        this,
-        `resource-${path.replace(/[{}]/g, "").replace(/\//g, "-")}`,
-        {
-          restApiId,
-          parentId: parentPath ? resourceFor(parentPath).id : this.api.rootResourceId,
-          pathPart: segments[segments.length - 1] as string,
-        },
       );
-      resources.set(path, resource);
-      deploymentInputs.push(resource.id);
-      return resource;
-    };
-
-    const addMethod = (spec: {
-      id: string;
-      path: string;
-      httpMethod: string;
-      apiKeyRequired: boolean;
-      parameters: Record<string, boolean>;
-      validator?: ApiGatewayRequestValidator;
-      model?: ApiGatewayModel;
-      integration: Omit<
-        ConstructorParameters<typeof ApiGatewayIntegration>[2],
-        "restApiId" | "resourceId" | "httpMethod"
-      >;
-      responses: ReadonlyArray<{
-        statusCode: string;
-        selectionPattern?: string;
-        template: string;
-        headers?: Record<string, string>;
-      }>;
-    }) => {
-      const resource = resourceFor(spec.path);
-      const method = new ApiGatewayMethod(this, `${spec.id}-method`, {
-        restApiId,
-        resourceId: resource.id,
-        httpMethod: spec.httpMethod,
-        authorization: "NONE",
-        apiKeyRequired: spec.apiKeyRequired,
-        requestParameters: spec.parameters,
-        requestValidatorId: spec.validator?.id,
-        requestModels: spec.model ? { [JSON_TYPE]: spec.model.name } : undefined,
-      });
-      const integration = new ApiGatewayIntegration(this, `${spec.id}-integration`, {
-        restApiId,
-        resourceId: resource.id,
-        httpMethod: method.httpMethod,
-        ...spec.integration,
-      });
-      deploymentInputs.push(method.id, integration.id);
-      for (const response of spec.responses) {
-        const headerNames = ["Access-Control-Allow-Origin", "Vary", ...Object.keys(response.headers ?? {})];
-        const methodResponse = new ApiGatewayMethodResponse(
-          this,
-          `${spec.id}-response-${response.statusCode}`,
-          {
-            restApiId,
-            resourceId: resource.id,
-            httpMethod: method.httpMethod,
-            statusCode: response.statusCode,
-            responseModels: response.statusCode === "204" ? undefined : { [JSON_TYPE]: "Empty" },
-            responseParameters: Object.fromEntries(
-              headerNames.map((name) => [`method.response.header.${name}`, false]),
-            ),
-          },
-        );
-        const integrationResponse = new ApiGatewayIntegrationResponse(
-          this,
-          `${spec.id}-integration-response-${response.statusCode}`,
-          {
-            restApiId,
-            resourceId: resource.id,
-            httpMethod: method.httpMethod,
-            statusCode: methodResponse.statusCode,
-            selectionPattern: response.selectionPattern,
-            responseTemplates: { [JSON_TYPE]: response.template },
-            responseParameters: response.headers
-              ? Object.fromEntries(
-                  Object.entries(response.headers).map(([name, value]) => [
-                    `method.response.header.${name}`,
-                    value,
-                  ]),
-                )
-              : undefined,
-            dependsOn: [integration],
-          },
-        );
-        dependents.push(integrationResponse);
-      }
-      dependents.push(method, integration);
-      // URIs and credentials hold tokens; Terraform resolves them inside the trigger instead.
-      const { uri: _uri, credentials: _credentials, ...staticIntegration } = spec.integration;
-      definition.push({
-        id: spec.id,
-        parameters: spec.parameters,
-        integration: staticIntegration,
-        responses: spec.responses,
-      });
-      deploymentInputs.push(integration.uri, integration.credentials);
-    };
-
-    const formHeader = { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" };
-    for (const route of COMMAND_ROUTES) {
-      const rules = routeRules(route.command);
-      const queue = props.commandQueues[route.queue];
-      addMethod({
-        id: `${route.command.operation}`,
-        path: route.path,
-        httpMethod: route.method,
-        apiKeyRequired: true,
-        parameters: Object.fromEntries(
-          rules.map((rule) => [`method.request.${rule.location}.${rule.name}`, rule.required]),
-        ),
-        validator: route.bodyModel ? validateAll : validateParameters,
-        model: route.bodyModel ? models[route.bodyModel] : undefined,
-        integration: {
-          type: "AWS",
-          integrationHttpMethod: "POST",
-          uri: `arn:${partition}:apigateway:${region}:sqs:path/${accountId}/${queue.name}`,
-          credentials: this.integrationRole.arn,
-          passthroughBehavior: "NEVER",
-          requestParameters: formHeader,
-          requestTemplates: { [JSON_TYPE]: sendCommandTemplate(route.command) },
-        },
-        responses: [
-          { statusCode: "202", template: acceptedTemplate(route.command, origins) },
-          { statusCode: "400", selectionPattern: "4\\d{2}", template: rejectedTemplate(rules, origins) },
-          { statusCode: "500", selectionPattern: "5\\d{2}", template: internalErrorTemplate(origins) },
-        ],
-      });
     }
+    this.definition.push(this.props.models);
+    return models;
+  }
 
-    addMethod({
+  private createValidators() {
+    const validator = (id: string, name: string, validateRequestBody: boolean) =>
+      new ApiGatewayRequestValidator(this, id, {
+        restApiId: this.api.id,
+        name,
+        validateRequestBody,
+        validateRequestParameters: true,
+      });
+    return {
+      bodyAndParameters: validator("validate-body-and-parameters", "body-and-parameters", true),
+      parameters: validator("validate-parameters", "parameters", false),
+    };
+  }
+
+  private addCommandRoute(
+    route: RestCommandRoute,
+    validators: ReturnType<RestApi["createValidators"]>,
+    models: ReadonlyMap<string, ApiGatewayModel>,
+  ): void {
+    const { partition, region, accountId, cors } = this.props;
+    const rules = routeRules(route.command);
+    const model = route.bodyModel === undefined ? undefined : models.get(route.bodyModel);
+    if (route.bodyModel !== undefined && !model)
+      throw new Error(`Route ${route.method} ${route.path} names an unknown model "${route.bodyModel}"`);
+    this.addMethod({
+      id: route.command.operation,
+      path: route.path,
+      httpMethod: route.method,
+      apiKeyRequired: true,
+      parameters: Object.fromEntries(
+        rules.map((rule) => [`method.request.${rule.location}.${rule.name}`, rule.required]),
+      ),
+      validator: model ? validators.bodyAndParameters : validators.parameters,
+      model,
+      integration: {
+        type: "AWS",
+        integrationHttpMethod: "POST",
+        uri: `arn:${partition}:apigateway:${region}:sqs:path/${accountId}/${route.queue.name}`,
+        credentials: this.integrationRole.arn,
+        passthroughBehavior: "NEVER",
+        requestParameters: {
+          "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'",
+        },
+        requestTemplates: { [JSON_TYPE]: sendCommandTemplate(route.command) },
+      },
+      responses: [
+        { statusCode: "202", template: acceptedTemplate(route.command, cors.allowedOrigins) },
+        {
+          statusCode: "400",
+          selectionPattern: "4\\d{2}",
+          template: rejectedTemplate(rules, cors.allowedOrigins),
+        },
+        {
+          statusCode: "500",
+          selectionPattern: "5\\d{2}",
+          template: internalErrorTemplate(cors.allowedOrigins),
+        },
+      ],
+    });
+  }
+
+  private addOutcomeRoute(validator: ApiGatewayRequestValidator): void {
+    const { partition, region, outcomes, cors } = this.props;
+    this.addMethod({
       id: "get-outcome",
-      path: "requests/{requestId}",
+      path: `${outcomes.path}/{requestId}`,
       httpMethod: "GET",
       apiKeyRequired: true,
       parameters: { "method.request.path.requestId": true },
-      validator: validateParameters,
+      validator,
       integration: {
         type: "AWS",
         integrationHttpMethod: "POST",
         uri: `arn:${partition}:apigateway:${region}:dynamodb:action/GetItem`,
         credentials: this.integrationRole.arn,
         passthroughBehavior: "NEVER",
-        requestTemplates: { [JSON_TYPE]: getOutcomeTemplate(props.requestsTable.name) },
+        requestTemplates: { [JSON_TYPE]: getOutcomeTemplate(outcomes.table.name) },
       },
       responses: [
-        { statusCode: "200", template: outcomeResponseTemplate(origins) },
+        { statusCode: "200", template: outcomeResponseTemplate(cors.allowedOrigins) },
         {
           statusCode: "400",
           selectionPattern: "4\\d{2}",
-          template: rejectedTemplate([REQUEST_ID_RULE], origins),
+          template: rejectedTemplate([REQUEST_ID_RULE], cors.allowedOrigins),
         },
-        { statusCode: "500", selectionPattern: "5\\d{2}", template: internalErrorTemplate(origins) },
+        {
+          statusCode: "500",
+          selectionPattern: "5\\d{2}",
+          template: internalErrorTemplate(cors.allowedOrigins),
+        },
       ],
     });
+  }
 
-    // Every resource answers the CORS preflight, without an API key (browsers cannot send one there).
-    const methodsByPath = new Map<string, Set<string>>([["requests", new Set()]]);
-    for (const route of COMMAND_ROUTES)
-      methodsByPath.set(route.path, (methodsByPath.get(route.path) ?? new Set()).add(route.method));
-    methodsByPath.set("requests/{requestId}", new Set(["GET"]));
-    for (const [path, methods] of methodsByPath) {
-      const allowed = [...methods, "OPTIONS"].join(",");
-      addMethod({
-        id: `preflight-${path.replace(/[{}]/g, "").replace(/\//g, "-")}`,
+  /**
+   * Every resource answers the CORS preflight, without an API key (browsers cannot send one there).
+   * Resources with no method of their own come first: the order is part of the deployment hash.
+   */
+  private addPreflights(): void {
+    const { cors } = this.props;
+    const withMethods = [...this.methodsByPath];
+    const withoutMethods = [...this.resources.keys()].filter((path) => !this.methodsByPath.has(path));
+    const preflights: Array<[string, string[]]> = [
+      ...withoutMethods.map((path): [string, string[]] => [path, []]),
+      ...withMethods,
+    ];
+    for (const [path, methods] of preflights) {
+      this.addMethod({
+        id: `preflight-${pathId(path)}`,
         path,
         httpMethod: "OPTIONS",
         apiKeyRequired: false,
@@ -337,24 +332,27 @@ export class RestApi extends Construct {
         responses: [
           {
             statusCode: "204",
-            template: preflightTemplate(origins),
+            template: preflightTemplate(cors.allowedOrigins),
             headers: {
-              "Access-Control-Allow-Methods": `'${allowed}'`,
-              "Access-Control-Allow-Headers": `'${CORS_ALLOWED_HEADERS.join(",")}'`,
-              "Access-Control-Max-Age": `'${CORS_MAX_AGE_SECONDS}'`,
+              "Access-Control-Allow-Methods": `'${[...methods, "OPTIONS"].join(",")}'`,
+              "Access-Control-Allow-Headers": `'${cors.allowedHeaders.join(",")}'`,
+              "Access-Control-Max-Age": `'${cors.maxAgeSeconds}'`,
             },
           },
         ],
       });
     }
+  }
 
+  private addGatewayResponses(): void {
+    const origins = this.props.cors.allowedOrigins;
     const primaryOrigin = origins[0] ?? "";
     for (const response of GATEWAY_RESPONSES) {
       const gatewayResponse = new ApiGatewayGatewayResponse(
         this,
         `gateway-response-${response.type.toLowerCase()}`,
         {
-          restApiId,
+          restApiId: this.api.id,
           responseType: response.type,
           statusCode: response.statusCode,
           responseTemplates: { [JSON_TYPE]: response.template },
@@ -365,28 +363,33 @@ export class RestApi extends Construct {
           },
         },
       );
-      dependents.push(gatewayResponse);
-      deploymentInputs.push(gatewayResponse.id);
+      this.dependents.push(gatewayResponse);
+      this.deploymentInputs.push(gatewayResponse.id);
     }
-    definition.push(GATEWAY_RESPONSES, origins);
+    this.definition.push(GATEWAY_RESPONSES, origins);
+  }
 
+  /** A deployment replaced on any change of the definition, the stage that serves it, and its settings. */
+  private deploy(): ApiGatewayStage {
+    const { props } = this;
     const deployment = new ApiGatewayDeployment(this, "deployment", {
-      restApiId,
+      restApiId: this.api.id,
       description: "Replaced whenever any resource, method, integration or template of the API changes",
       triggers: {
-        redeployment: Fn.sha1(Fn.jsonencode([staticDefinitionHash(definition), ...deploymentInputs])),
+        redeployment: Fn.sha1(
+          Fn.jsonencode([staticDefinitionHash(this.definition), ...this.deploymentInputs]),
+        ),
       },
       lifecycle: { createBeforeDestroy: true },
-      dependsOn: dependents,
+      dependsOn: this.dependents,
     });
-
     const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
       name: `/aws/apigateway/${props.apiName}/${props.stageName}`,
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.kmsKeyArn,
     });
-    this.stage = new ApiGatewayStage(this, "stage", {
-      restApiId,
+    const stage = new ApiGatewayStage(this, "stage", {
+      restApiId: this.api.id,
       deploymentId: deployment.id,
       stageName: props.stageName,
       xrayTracingEnabled: true,
@@ -394,8 +397,8 @@ export class RestApi extends Construct {
       dependsOn: props.accountSettings ? [props.accountSettings] : undefined,
     });
     new ApiGatewayMethodSettings(this, "method-settings", {
-      restApiId,
-      stageName: this.stage.stageName,
+      restApiId: this.api.id,
+      stageName: stage.stageName,
       methodPath: "*/*",
       settings: {
         metricsEnabled: true,
@@ -405,7 +408,102 @@ export class RestApi extends Construct {
         throttlingRateLimit: props.throttlingRateLimit,
       },
     });
+    return stage;
   }
+
+  /** The resource of a path, created with its parents on first use. */
+  private resourceFor(path: string): ApiGatewayResource {
+    const existing = this.resources.get(path);
+    if (existing) return existing;
+    const segments = path.split("/");
+    const parentPath = segments.slice(0, -1).join("/");
+    const resource = new ApiGatewayResource(this, `resource-${pathId(path)}`, {
+      restApiId: this.api.id,
+      parentId: parentPath ? this.resourceFor(parentPath).id : this.api.rootResourceId,
+      pathPart: segments[segments.length - 1] as string,
+    });
+    this.resources.set(path, resource);
+    this.deploymentInputs.push(resource.id);
+    return resource;
+  }
+
+  private addMethod(spec: MethodSpec): void {
+    const resource = this.resourceFor(spec.path);
+    const restApiId = this.api.id;
+    if (spec.httpMethod !== "OPTIONS")
+      this.methodsByPath.set(spec.path, [...(this.methodsByPath.get(spec.path) ?? []), spec.httpMethod]);
+    const method = new ApiGatewayMethod(this, `${spec.id}-method`, {
+      restApiId,
+      resourceId: resource.id,
+      httpMethod: spec.httpMethod,
+      authorization: "NONE",
+      apiKeyRequired: spec.apiKeyRequired,
+      requestParameters: spec.parameters,
+      requestValidatorId: spec.validator?.id,
+      requestModels: spec.model ? { [JSON_TYPE]: spec.model.name } : undefined,
+    });
+    const integration = new ApiGatewayIntegration(this, `${spec.id}-integration`, {
+      restApiId,
+      resourceId: resource.id,
+      httpMethod: method.httpMethod,
+      ...spec.integration,
+    });
+    this.deploymentInputs.push(method.id, integration.id);
+    for (const response of spec.responses) {
+      const headerNames = ["Access-Control-Allow-Origin", "Vary", ...Object.keys(response.headers ?? {})];
+      const methodResponse = new ApiGatewayMethodResponse(
+        this,
+        `${spec.id}-response-${response.statusCode}`,
+        {
+          restApiId,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          statusCode: response.statusCode,
+          responseModels: response.statusCode === "204" ? undefined : { [JSON_TYPE]: "Empty" },
+          responseParameters: Object.fromEntries(
+            headerNames.map((name) => [`method.response.header.${name}`, false]),
+          ),
+        },
+      );
+      const integrationResponse = new ApiGatewayIntegrationResponse(
+        this,
+        `${spec.id}-integration-response-${response.statusCode}`,
+        {
+          restApiId,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          statusCode: methodResponse.statusCode,
+          selectionPattern: response.selectionPattern,
+          responseTemplates: { [JSON_TYPE]: response.template },
+          responseParameters: response.headers
+            ? Object.fromEntries(
+                Object.entries(response.headers).map(([name, value]) => [
+                  `method.response.header.${name}`,
+                  value,
+                ]),
+              )
+            : undefined,
+          dependsOn: [integration],
+        },
+      );
+      this.dependents.push(integrationResponse);
+    }
+    this.dependents.push(method, integration);
+    // URIs and credentials hold tokens; Terraform resolves them inside the trigger instead.
+    const { uri: _uri, credentials: _credentials, ...staticIntegration } = spec.integration;
+    this.definition.push({
+      id: spec.id,
+      parameters: spec.parameters,
+      integration: staticIntegration,
+      responses: spec.responses,
+    });
+    this.deploymentInputs.push(integration.uri, integration.credentials);
+  }
+}
+
+/** A path as a construct id fragment: `items/{id}` becomes `items-id`. */
+function pathId(path: string): string {
+  return path.replace(/[{}]/g, "").replace(/\//g, "-");
 }
 
 /**

@@ -26,6 +26,9 @@ export interface ServiceQueuesProps<Name extends string> {
 export class ServiceQueues<Name extends string> extends Construct {
   readonly queues: Readonly<Record<Name, SqsQueue>>;
   readonly deadLetterQueue: SqsQueue;
+  /** Physical names chosen here, for alarms and dashboards: nothing else rebuilds them. */
+  readonly queueNames: Readonly<Record<Name, string>>;
+  readonly deadLetterQueueName: string;
 
   constructor(scope: Construct, id: string, props: ServiceQueuesProps<Name>) {
     super(scope, id);
@@ -34,17 +37,20 @@ export class ServiceQueues<Name extends string> extends Construct {
       kmsDataKeyReusePeriodSeconds: SQS_DATA_KEY_REUSE_SECONDS,
     };
 
+    this.deadLetterQueueName = `${props.namePrefix}-dlq`;
     this.deadLetterQueue = new SqsQueue(this, "dead-letter", {
-      name: `${props.namePrefix}-dlq`,
+      name: this.deadLetterQueueName,
       messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
       ...encryption,
     });
     this.protect("dead-letter", this.deadLetterQueue);
 
     const queues = {} as Record<Name, SqsQueue>;
+    const queueNames = {} as Record<Name, string>;
     for (const name of props.queueNames) {
+      queueNames[name] = `${props.namePrefix}-${name}`;
       const queue = new SqsQueue(this, name, {
-        name: `${props.namePrefix}-${name}`,
+        name: queueNames[name],
         visibilityTimeoutSeconds: props.visibilityTimeoutSeconds,
         messageRetentionSeconds: props.messageRetentionSeconds,
         redrivePolicy: JSON.stringify({
@@ -57,6 +63,7 @@ export class ServiceQueues<Name extends string> extends Construct {
       queues[name] = queue;
     }
     this.queues = queues;
+    this.queueNames = queueNames;
 
     // A separate resource: inline, the DLQ would reference the queues that reference it.
     new SqsQueueRedriveAllowPolicy(this, "dead-letter-redrive-allow", {

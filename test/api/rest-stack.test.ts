@@ -3,6 +3,7 @@ import { Testing } from "cdktf";
 import { ENVIRONMENT_NAMES, type EnvironmentConfig } from "../../environments/environment-config.ts";
 import { ENVIRONMENTS } from "../../environments/index.ts";
 import { RestApi } from "../../stacks/constructs/rest-api.ts";
+import { COMMAND_ROUTES, REQUEST_MODELS } from "../../stacks/rest-models.ts";
 import { allowedActions, parsePolicy } from "../support/policies.ts";
 import { resourcesOfType, synthesizedStack, type TerraformJson } from "../support/synthesized.ts";
 
@@ -161,7 +162,12 @@ describe("the REST deployment trigger", () => {
       // Unrelated tokens created first shift the numbering of every token that follows.
       for (let index = 0; index < noise; index += 1)
         void new SqsQueue(scope, `noise-${index}`, { name: `noise-${index}` }).arn;
-      const queue = (name: string) => new SqsQueue(scope, name, { name: `crud-test-${name}` });
+      const queues = new Map<string, SqsQueue>();
+      const queue = (name: string) => {
+        const existing = queues.get(name) ?? new SqsQueue(scope, name, { name: `crud-test-${name}` });
+        queues.set(name, existing);
+        return existing;
+      };
       new RestApi(scope, "rest-api", {
         apiName: "crud-test-items",
         stageName: "v1",
@@ -170,17 +176,16 @@ describe("the REST deployment trigger", () => {
         partition: "aws",
         kmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:key/test",
         logRetentionDays: 14,
-        commandQueues: {
-          create: queue("create"),
-          read: queue("read"),
-          update: queue("update"),
-          delete: queue("delete"),
+        routes: COMMAND_ROUTES.map((route) => ({ ...route, queue: queue(route.queue) })),
+        models: REQUEST_MODELS,
+        outcomes: {
+          path: "requests",
+          table: {
+            name: "crud-test-requests",
+            arn: "arn:aws:dynamodb:eu-west-1:111111111111:table/crud-test-requests",
+          },
         },
-        requestsTable: {
-          name: "crud-test-requests",
-          arn: "arn:aws:dynamodb:eu-west-1:111111111111:table/crud-test-requests",
-        },
-        corsAllowedOrigins: origins,
+        cors: { allowedOrigins: origins, allowedHeaders: ["Content-Type"], maxAgeSeconds: 600 },
         throttlingBurstLimit: 10,
         throttlingRateLimit: 5,
       });

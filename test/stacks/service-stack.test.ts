@@ -6,8 +6,8 @@ import { dev } from "../../environments/dev.ts";
 import { ENVIRONMENT_NAMES, type EnvironmentConfig } from "../../environments/environment-config.ts";
 import { ENVIRONMENTS } from "../../environments/index.ts";
 import { HANDLER_NAMES } from "../../handlers/catalogue.ts";
+import { QUEUE_NAMES } from "../../stacks/names.ts";
 import { synthesizeService } from "../../stacks/service-app.ts";
-import { QUEUE_NAMES } from "../../stacks/service-stack.ts";
 import { allowedActions, parsePolicy } from "../support/policies.ts";
 import { resourcesOfType, synthesizedStack, type TerraformJson } from "../support/synthesized.ts";
 

@@ -5,7 +5,7 @@ import { createTables, type DynamoPeer, localClient, startDynamo } from "../../l
 import { SqsBroker } from "../../local/sqs/broker.ts";
 import { type SqsEndpoint, startSqsEndpoint } from "../../local/sqs/json-endpoint.ts";
 import { readTables } from "../../local/stack-model.ts";
-import { CONNECTIONS_BY_REQUEST_INDEX } from "../../stacks/service-stack.ts";
+import { CONNECTIONS_BY_REQUEST_INDEX } from "../../stacks/names.ts";
 import { synthesizedStack } from "./synthesized.ts";
 import { startWebSocketPeer, type WebSocketPeer } from "./websocket-peer.ts";
 

@@ -1,0 +1,47 @@
+import type { Construct } from "constructs";
+import type { EnvironmentConfig } from "../../environments/environment-config.ts";
+import { EncryptedTable } from "../constructs/encrypted-table.ts";
+import { CONNECTIONS_BY_REQUEST_INDEX } from "../names.ts";
+
+/** The service's tables. */
+export interface Storage {
+  /** Items, one per id. */
+  readonly items: EncryptedTable;
+  /** Open WebSocket connections and what they subscribed to. */
+  readonly connections: EncryptedTable;
+  /** The outcome of each request, kept for a day. */
+  readonly requests: EncryptedTable;
+}
+
+/**
+ * Step 2: the tables, encrypted with the environment's key. Their construct ids are part of their
+ * Terraform addresses: renaming one replaces the table and loses its data.
+ */
+export function addStorage(scope: Construct, config: EnvironmentConfig, keyArn: string): Storage {
+  const prefix = config.namePrefix;
+  const defaults = {
+    kmsKeyArn: keyArn,
+    pointInTimeRecovery: config.pointInTimeRecovery,
+    deletionProtection: config.deletionProtection,
+  };
+  return {
+    items: new EncryptedTable(scope, "items-table", {
+      ...defaults,
+      tableName: `${prefix}-items`,
+      partitionKey: "id",
+    }),
+    connections: new EncryptedTable(scope, "connections-table", {
+      ...defaults,
+      tableName: `${prefix}-connections`,
+      partitionKey: "connectionId",
+      ttlAttribute: "expiresAt",
+      globalIndexes: [{ name: CONNECTIONS_BY_REQUEST_INDEX, partitionKey: "requestId" }],
+    }),
+    requests: new EncryptedTable(scope, "requests-table", {
+      ...defaults,
+      tableName: `${prefix}-requests`,
+      partitionKey: "requestId",
+      ttlAttribute: "expiresAt",
+    }),
+  };
+}

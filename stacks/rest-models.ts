@@ -1,0 +1,73 @@
+import {
+  type BodyModelName,
+  OPERATION_CATALOGUE,
+  OPERATIONS,
+  type Operation,
+} from "../handlers/catalogue.ts";
+import { DESCRIPTION_MAX, NAME_MAX } from "../handlers/lib/limits.ts";
+import type { CommandRoute } from "./api-templates.ts";
+import type { CommandQueueName } from "./names.ts";
+
+/** A REST route that validates, builds a command and puts it on a queue: one per catalogue operation. */
+export interface CommandRouteSpec {
+  readonly method: string;
+  /** Resource path below the API root. */
+  readonly path: string;
+  readonly queue: CommandQueueName;
+  readonly command: CommandRoute;
+  /** Name of the JSON Schema model the body must match. @default no body */
+  readonly bodyModel?: BodyModelName;
+}
+
+function commandRoute(operation: Operation): CommandRouteSpec {
+  const spec = OPERATION_CATALOGUE[operation];
+  const bodyModel: BodyModelName | undefined = "bodyModel" in spec ? spec.bodyModel : undefined;
+  return {
+    method: spec.method,
+    path: spec.path,
+    queue: spec.queue,
+    ...(bodyModel ? { bodyModel } : {}),
+    command: {
+      operation,
+      acceptedMessage: spec.acceptedMessage,
+      itemId: spec.carriesItemId,
+      payload: bodyModel !== undefined,
+      query: spec.carriesQuery,
+    },
+  };
+}
+
+export const COMMAND_ROUTES: readonly CommandRouteSpec[] = OPERATIONS.map(commandRoute);
+
+const itemFields = {
+  name: { type: "string", minLength: 1, maxLength: NAME_MAX },
+  description: { type: "string", maxLength: DESCRIPTION_MAX },
+} as const;
+
+/**
+ * Request body models (JSON Schema draft 4, as API Gateway validates). The limits are the handlers'
+ * own, so a body the gateway accepts is one the consumer accepts; they also bound the command to a few
+ * KiB, far below SQS's 256 KiB message limit.
+ */
+export const REQUEST_MODELS: Readonly<Record<BodyModelName, Record<string, unknown>>> = {
+  CreateItem: {
+    $schema: "http://json-schema.org/draft-04/schema#",
+    title: "CreateItem",
+    type: "object",
+    required: ["name"],
+    additionalProperties: false,
+    properties: itemFields,
+  },
+  UpdateItem: {
+    $schema: "http://json-schema.org/draft-04/schema#",
+    title: "UpdateItem",
+    type: "object",
+    minProperties: 1,
+    additionalProperties: false,
+    properties: itemFields,
+  },
+};
+
+/** Headers browsers may send cross-origin: the body type, the API key, and a caller-chosen request id. */
+export const CORS_ALLOWED_HEADERS = ["Content-Type", "X-Api-Key", "X-Amzn-RequestId"] as const;
+export const CORS_MAX_AGE_SECONDS = 600;
