@@ -2,6 +2,7 @@ import type { EnvironmentConfig } from "./environment-config.ts";
 
 export const dev: EnvironmentConfig = {
   name: "dev",
+  tier: "non-production",
   accountId: "111111111111",
   region: "eu-west-1",
   namePrefix: "crud-dev",

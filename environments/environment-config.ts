@@ -1,6 +1,10 @@
-/** Names of the deployable environments; each becomes a stack of the same name. */
-export const ENVIRONMENT_NAMES = ["dev", "staging", "prod"] as const;
-export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+/**
+ * How much an environment is trusted with. Production safeguards (deletion protection, point-in-time
+ * recovery, no wildcard CORS, and the policy rules that check them) follow the tier, never the name, so a
+ * second production environment gets them too.
+ */
+export const ENVIRONMENT_TIERS = ["production", "non-production"] as const;
+export type EnvironmentTier = (typeof ENVIRONMENT_TIERS)[number];
 
 /** State kept on the developer's machine, inside the stack's synth folder. */
 export interface LocalStateBackend {
@@ -63,7 +67,9 @@ export interface RestApiSettings {
 
 /** Everything that may differ between environments. The stack reads nothing else. */
 export interface EnvironmentConfig {
-  readonly name: EnvironmentName;
+  /** The stack's name (`cdktf deploy <name>`); `environments/index.ts` lists every environment once. */
+  readonly name: string;
+  readonly tier: EnvironmentTier;
   readonly accountId: string;
   readonly region: string;
   /** Prefix of every physical resource name, e.g. `crud-dev`. */
@@ -107,6 +113,7 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 // Leaves room for the longest suffix ("-ws-disconnect") within Lambda's 64-character name limit.
@@ -133,8 +140,12 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
     );
 
   check(
-    (ENVIRONMENT_NAMES as readonly string[]).includes(config.name),
-    `name: must be one of ${ENVIRONMENT_NAMES.join(", ")}, got "${config.name}"`,
+    ENVIRONMENT_NAME.test(config.name),
+    `name: must be 1-20 lowercase letters, digits or hyphens, starting with a letter, got "${config.name}"`,
+  );
+  check(
+    (ENVIRONMENT_TIERS as readonly string[]).includes(config.tier),
+    `tier: must be one of ${ENVIRONMENT_TIERS.join(", ")}, got "${config.tier}"`,
   );
   check(ACCOUNT_ID.test(config.accountId), `accountId: must be 12 digits, got "${config.accountId}"`);
   check(REGION.test(config.region), `region: must look like "eu-west-1", got "${config.region}"`);
@@ -154,9 +165,9 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
   if (config.alarmEmail !== undefined) {
     check(EMAIL.test(config.alarmEmail), `alarmEmail: "${config.alarmEmail}" is not an e-mail address`);
   }
-  if (config.name === "prod") {
-    check(config.deletionProtection, "deletionProtection: must be true in prod");
-    check(config.pointInTimeRecovery, "pointInTimeRecovery: must be true in prod");
+  if (config.tier === "production") {
+    check(config.deletionProtection, "deletionProtection: must be true in a production environment");
+    check(config.pointInTimeRecovery, "pointInTimeRecovery: must be true in a production environment");
   }
 
   const { lambda, queues, eventSource } = config;
@@ -203,10 +214,10 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
       `restApi.corsAllowedOrigins: "${origin}" is not an origin (scheme://host[:port], no path)`,
     );
   }
-  if (config.name === "prod") {
+  if (config.tier === "production") {
     check(
       !restApi.corsAllowedOrigins.includes("*"),
-      'restApi.corsAllowedOrigins: "*" is not allowed in prod',
+      'restApi.corsAllowedOrigins: "*" is not allowed in a production environment',
     );
   }
   if (restApi.waf) {

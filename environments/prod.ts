@@ -2,6 +2,7 @@ import type { EnvironmentConfig } from "./environment-config.ts";
 
 export const prod: EnvironmentConfig = {
   name: "prod",
+  tier: "production",
   accountId: "333333333333",
   region: "eu-west-1",
   namePrefix: "crud-prod",

@@ -2,6 +2,7 @@ import type { EnvironmentConfig } from "./environment-config.ts";
 
 export const staging: EnvironmentConfig = {
   name: "staging",
+  tier: "non-production",
   accountId: "222222222222",
   region: "eu-west-1",
   namePrefix: "crud-staging",

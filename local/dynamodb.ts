@@ -8,7 +8,8 @@ import {
   DynamoDBClient,
   ScanCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { TableModel } from "./stack-model.ts";
+import type { TableModel } from "../synthesized/service-model.ts";
+import type { LocalEmulation } from "./emulations.ts";
 
 export interface DynamoPeer {
   endpoint: string;
@@ -199,3 +200,11 @@ export async function startTtlSweeper(
   const timer = setInterval(sweep, intervalMs);
   return { stop: () => clearInterval(timer) };
 }
+
+/** DynamoDB for the runner: dynalite serves every table under its stack name. */
+export const dynamoEmulation: LocalEmulation = {
+  service: "DynamoDB",
+  references: {
+    aws_dynamodb_table: (table, attribute) => (attribute === "name" ? String(table.values.name) : undefined),
+  },
+};

@@ -1,7 +1,7 @@
 import type { SQSEvent, SQSRecord } from "aws-lambda";
+import type { MappingModel } from "../synthesized/service-model.ts";
 import type { FunctionHost } from "./functions.ts";
 import type { SqsBroker, StoredMessage } from "./sqs/broker.ts";
-import type { MappingModel } from "./stack-model.ts";
 
 export type Log = (line: string) => void;
 

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { FunctionModel } from "./stack-model.ts";
+import type { FunctionModel } from "../synthesized/service-model.ts";
+import type { LocalEmulation } from "./emulations.ts";
 
 export class InvocationError extends Error {
   override readonly name = "InvocationError";
@@ -103,3 +104,13 @@ export class FunctionHost {
     await Promise.all([...this.workers.values()].map((entry) => entry.worker.terminate()));
   }
 }
+
+/** Lambda for the runner: functions run from their bundles, fed by their event source mappings. */
+export const lambdaEmulation: LocalEmulation = {
+  service: "Lambda",
+  references: {
+    aws_lambda_function: (fn, attribute) =>
+      attribute === "function_name" ? String(fn.values.function_name) : undefined,
+  },
+  alsoServes: ["aws_lambda_event_source_mapping"],
+};

@@ -3,18 +3,20 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
 import { dev } from "../environments/dev.ts";
-import type { StackJson } from "../policy/stack-json.ts";
 import { synthesizeService } from "../stacks/service-app.ts";
-import { createTables, startDynamo, startTtlSweeper } from "./dynamodb.ts";
+import { readRestApi } from "../synthesized/rest-api.ts";
+import type { FunctionModel } from "../synthesized/service-model.ts";
+import { readStackModel } from "../synthesized/service-model.ts";
+import type { StackJson } from "../synthesized/stack-json.ts";
+import { createTables, dynamoEmulation, startDynamo, startTtlSweeper } from "./dynamodb.ts";
+import { type LocalEmulation, resolveEnvironment, unemulatedResourceTypes } from "./emulations.ts";
 import { EventSourcePoller } from "./event-sources.ts";
-import { FunctionHost } from "./functions.ts";
-import { readRestApi } from "./rest/route-table.ts";
-import { startRestServer } from "./rest/server.ts";
+import { FunctionHost, lambdaEmulation } from "./functions.ts";
+import { restApiEmulation, startRestServer } from "./rest/server.ts";
 import { SqsBroker } from "./sqs/broker.ts";
-import { startSqsEndpoint } from "./sqs/json-endpoint.ts";
-import { readStackModel, resolveEnvironment } from "./stack-model.ts";
+import { LOCAL_ACCOUNT_ID, sqsEmulation, startSqsEndpoint } from "./sqs/json-endpoint.ts";
 import { serveWebClient } from "./web-client.ts";
-import { startWebSocketServer } from "./websocket/server.ts";
+import { startWebSocketServer, websocketEmulation } from "./websocket/server.ts";
 
 const USAGE = `usage: npm run local -- [options]            run the dev stack on this machine
        npm run local -- dlq list|redrive         inspect or redrive the running runner's DLQ
@@ -89,6 +91,17 @@ async function dlqCommand(command: string | undefined, restPort: number) {
   console.log(JSON.stringify(await response.json(), null, 2));
 }
 
+/** A function's environment with every reference resolved locally; says which ones no emulation serves. */
+function resolveFunctionEnvironment(
+  stack: StackJson,
+  fn: FunctionModel,
+  emulations: readonly LocalEmulation[],
+): Record<string, string> {
+  const { variables, unresolved } = resolveEnvironment(stack, fn.environment, emulations);
+  for (const missing of unresolved) console.warn(`${fn.name}: ${missing} is not emulated locally`);
+  return variables;
+}
+
 async function run(options: ReturnType<typeof parseArguments>) {
   // One write per tick, not per line: at a hundred requests a second, a write per line costs a core's tenth.
   let pendingLines: string[] = [];
@@ -106,22 +119,38 @@ async function run(options: ReturnType<typeof parseArguments>) {
   const stackDir = path.join(outdir, "stacks", dev.name);
   const stack = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as StackJson;
   const model = readStackModel(stack, stackDir);
+  const queueArn = (name: string) => `arn:aws:sqs:${model.region}:${LOCAL_ACCOUNT_ID}:${name}`;
   const [restPort, wsPort] = [await freePort(options.restPort), await freePort(options.wsPort)];
 
   const dynamo = await startDynamo(projectRoot, options.dataFolder);
   await createTables(model.tables, dynamo.endpoint);
   // At start too, for a --data folder; a sweep of 6000 items costs about 150 ms of dynalite's time.
   const ttlSweeper = await startTtlSweeper(model.tables, dynamo.endpoint, log, TTL_SWEEP_INTERVAL_MS);
-  const broker = new SqsBroker(model.queues, { timeScale: options.timeScale });
+  const broker = new SqsBroker(
+    model.queues.map((queue) => ({ ...queue, arn: queueArn(queue.name) })),
+    { timeScale: options.timeScale },
+  );
   broker.on("dead-letter", (queue: string, message: { messageId: string }) =>
     log(`dead-letter ${queue}: ${message.messageId}`),
   );
   const sqs = await startSqsEndpoint(broker);
   const websocketHttpUrl = `http://127.0.0.1:${wsPort}`;
+  const emulations: LocalEmulation[] = [
+    dynamoEmulation,
+    sqsEmulation(sqs.queueUrl, queueArn),
+    lambdaEmulation,
+    restApiEmulation,
+    websocketEmulation(`${websocketHttpUrl}/${model.websocketStage}`),
+  ];
+  const unemulated = unemulatedResourceTypes(stack, emulations);
+  if (unemulated.length > 0)
+    console.warn(
+      `not emulated locally (add a LocalEmulation in local/emulations.ts): ${unemulated.join(", ")}`,
+    );
   const host = new FunctionHost(
     model.functions,
     (fn) => ({
-      ...resolveEnvironment(stack, model, fn.environment, { sqsQueueUrl: sqs.queueUrl, websocketHttpUrl }),
+      ...resolveFunctionEnvironment(stack, fn, emulations),
       AWS_REGION: model.region,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",

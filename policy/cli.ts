@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ENVIRONMENTS } from "../environments/index.ts";
+import type { StackJson } from "../synthesized/stack-json.ts";
 import { evaluateStack, RULES } from "./index.ts";
-import type { StackJson } from "./stack-json.ts";
 
 // Reads the stacks `npm run synth` wrote and prints one table: every rule against every environment.
 const outdir = path.resolve(process.env.CDKTF_OUTDIR ?? "cdktf.out");

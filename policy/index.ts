@@ -1,4 +1,6 @@
 import type { EnvironmentConfig } from "../environments/environment-config.ts";
+import type { StackJson } from "../synthesized/stack-json.ts";
+import type { Finding, PolicyRule } from "./rule.ts";
 import { APIG1 } from "./rules/APIG1.ts";
 import { APIG2 } from "./rules/APIG2.ts";
 import { APIG3 } from "./rules/APIG3.ts";
@@ -31,7 +33,6 @@ import { SQS2 } from "./rules/SQS2.ts";
 import { SQS3 } from "./rules/SQS3.ts";
 import { SQS4 } from "./rules/SQS4.ts";
 import { SQS5 } from "./rules/SQS5.ts";
-import type { Finding, PolicyRule, StackJson } from "./stack-json.ts";
 import { SUPPRESSIONS, type Suppression } from "./suppressions.ts";
 
 export const RULES: readonly PolicyRule[] = [

@@ -49,10 +49,10 @@ function series(label, command, count) {
   return { label, outdir, count, wall: samples.map((s) => s.wallMs), peak: samples.map((s) => s.peakMiB) };
 }
 
-const stacks = ["dev", "staging", "prod"];
 const fast = series("npm run synth (esbuild + node)", ["node", "scripts/run-ts.mjs", "main.ts"], runs);
 const baseline = series("ts-node, type-checking", ["node", "scripts/synth-with-ts-node.cjs"], baselineRuns);
-for (const stack of stacks) {
+const manifest = JSON.parse(readFileSync(path.join(fast.outdir, "manifest.json"), "utf8"));
+for (const stack of Object.keys(manifest.stacks)) {
   const read = (outdir) => readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8");
   if (read(fast.outdir) !== read(baseline.outdir))
     throw new Error(`The two runs synthesized different ${stack} stacks`);
@@ -91,7 +91,7 @@ const fmt = (value, digits = 0) => (Number.isNaN(value) ? "n/a" : value.toFixed(
 const row = (s) =>
   `| ${s.label} | ${s.count} | ${fmt(median(s.wall))} | ${fmt(Math.min(...s.wall))} | ${fmt(Math.max(...s.wall))} | ${fmt(median(s.peak))} | ${fmt(Math.max(...s.peak))} |`;
 console.log(
-  `Synth of dev, staging and prod, bundling included (${cpus().length} cores, Node ${process.version})\n`,
+  `Synth of ${Object.keys(manifest.stacks).join(", ")}, bundling included (${cpus().length} cores, Node ${process.version})\n`,
 );
 console.log("| command | runs | median ms | min ms | max ms | median peak MiB | max peak MiB |");
 console.log("|---|---:|---:|---:|---:|---:|---:|");

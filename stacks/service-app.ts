@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { App } from "cdktf";
 import { type EnvironmentConfig, validateEnvironments } from "../environments/environment-config.ts";
@@ -36,4 +37,30 @@ export async function synthesizeService(options: SynthesizeOptions): Promise<App
   for (const config of options.environments) new ServiceStack(app, config.name, { config, bundles });
   app.synth();
   return app;
+}
+
+/** What one synthesized stack holds, for the summary `npm run synth` prints. */
+export interface SynthesizedStackSummary {
+  readonly name: string;
+  /** The stack's `cdk.tf.json`, relative to the working directory. */
+  readonly file: string;
+  readonly resources: number;
+}
+
+/** Reads back each stack `synthesizeService` wrote under `outdir`: where it is and how many resources it declares. */
+export function summarizeSynthesis(
+  outdir: string,
+  environments: readonly EnvironmentConfig[],
+): SynthesizedStackSummary[] {
+  return environments.map((config) => {
+    const file = path.join(outdir, "stacks", config.name, "cdk.tf.json");
+    const stack = JSON.parse(readFileSync(file, "utf8")) as {
+      resource?: Record<string, Record<string, unknown>>;
+    };
+    const resources = Object.values(stack.resource ?? {}).reduce(
+      (sum, ofType) => sum + Object.keys(ofType).length,
+      0,
+    );
+    return { name: config.name, file: path.relative(process.cwd(), file), resources };
+  });
 }

@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { DynamoDBClient, GetItemCommand, type GetItemCommandInput } from "@aws-sdk/client-dynamodb";
 import Ajv from "ajv-draft-04";
+import { matchRoute, type RestApiTable, type RouteSpec, selectResponse } from "../../synthesized/rest-api.ts";
+import type { LocalEmulation } from "../emulations.ts";
 import type { SqsBroker } from "../sqs/broker.ts";
 import { parseSendMessage, SqsRequestError } from "../sqs/query-request.ts";
 import { renderMappingTemplate } from "../vtl/engine.ts";
-import { matchRoute, type RestApiTable, type RouteSpec, selectResponse } from "./route-table.ts";
 
 export interface RestServerOptions {
   readonly table: RestApiTable;
@@ -242,3 +243,20 @@ function validate(
   }
   return undefined;
 }
+
+/** The REST API for the runner: everything API Gateway reads to answer a request. */
+export const restApiEmulation: LocalEmulation = {
+  service: "API Gateway (REST)",
+  references: {},
+  alsoServes: [
+    "aws_api_gateway_rest_api",
+    "aws_api_gateway_resource",
+    "aws_api_gateway_method",
+    "aws_api_gateway_method_response",
+    "aws_api_gateway_integration",
+    "aws_api_gateway_integration_response",
+    "aws_api_gateway_model",
+    "aws_api_gateway_request_validator",
+    "aws_api_gateway_gateway_response",
+  ],
+};

@@ -1,13 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
+import type { QueueModel } from "../../synthesized/service-model.ts";
 import { md5OfAttributes, md5OfBody, type StringAttribute } from "./md5.ts";
 
-export interface QueueSpec {
-  readonly name: string;
+/** A queue as the stack declares it, with the ARN it has locally. */
+export interface QueueSpec extends QueueModel {
   readonly arn: string;
-  readonly visibilityTimeoutSeconds: number;
-  /** Where messages go after `maxReceiveCount` receives. @default none (a dead-letter queue itself) */
-  readonly redrive?: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
 }
 
 export interface StoredMessage {

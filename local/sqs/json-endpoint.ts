@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import type { LocalEmulation } from "../emulations.ts";
 import type { SqsBroker } from "./broker.ts";
 import type { StringAttribute } from "./md5.ts";
 
@@ -94,4 +95,23 @@ export async function startSqsEndpoint(broker: SqsBroker, port = 0): Promise<Sqs
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   return endpoint;
+}
+
+/** SQS for the runner: the broker's queues, under their stack names, at the local endpoint. */
+export function sqsEmulation(
+  queueUrl: (name: string) => string,
+  queueArn: (name: string) => string,
+): LocalEmulation {
+  return {
+    service: "SQS",
+    references: {
+      aws_sqs_queue: (queue, attribute) => {
+        const name = String(queue.values.name);
+        if (attribute === "url") return queueUrl(name);
+        if (attribute === "arn") return queueArn(name);
+        if (attribute === "name") return name;
+        return undefined;
+      },
+    },
+  };
 }

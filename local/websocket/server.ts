@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
+import type { LocalEmulation } from "../emulations.ts";
 import type { FunctionHost } from "../functions.ts";
 import { connectionsApi, type LiveConnection } from "./connections-api.ts";
 
@@ -127,5 +128,16 @@ export async function startWebSocketServer(
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** The WebSocket API for the runner: its routes, and its stage's URL as the `@connections` endpoint. */
+export function websocketEmulation(stageHttpUrl: string): LocalEmulation {
+  return {
+    service: "API Gateway (WebSocket)",
+    references: {
+      aws_apigatewayv2_stage: (_stage, attribute) => (attribute === "invoke_url" ? stageHttpUrl : undefined),
+    },
+    alsoServes: ["aws_apigatewayv2_api", "aws_apigatewayv2_route", "aws_apigatewayv2_integration"],
   };
 }

@@ -1,4 +1,5 @@
-import { finding, type PolicyRule, referenceTo, resourcesOf } from "../stack-json.ts";
+import { referenceTo, resourcesOf } from "../../synthesized/stack-json.ts";
+import { finding, type PolicyRule } from "../rule.ts";
 
 export const APIG5: PolicyRule = {
   id: "APIG5",

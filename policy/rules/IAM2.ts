@@ -1,4 +1,5 @@
-import { asList, finding, type PolicyRule, resourcesOf, statementsOf } from "../stack-json.ts";
+import { asList, resourcesOf, statementsOf } from "../../synthesized/stack-json.ts";
+import { finding, type PolicyRule } from "../rule.ts";
 
 /** Actions without resource-level permissions: the only ones `Resource: "*"` may carry. */
 export const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([

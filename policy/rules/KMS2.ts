@@ -1,4 +1,5 @@
-import { finding, type PolicyRule, resourcesOf, statementsOf } from "../stack-json.ts";
+import { resourcesOf, statementsOf } from "../../synthesized/stack-json.ts";
+import { finding, type PolicyRule } from "../rule.ts";
 
 export const KMS2: PolicyRule = {
   id: "KMS2",

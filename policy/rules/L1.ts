@@ -1,4 +1,5 @@
-import { finding, type PolicyRule, resourcesOf } from "../stack-json.ts";
+import { resourcesOf } from "../../synthesized/stack-json.ts";
+import { finding, type PolicyRule } from "../rule.ts";
 
 export const L1: PolicyRule = {
   id: "L1",

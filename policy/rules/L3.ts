@@ -1,4 +1,5 @@
-import { finding, type PolicyRule, resourcesOf } from "../stack-json.ts";
+import { resourcesOf } from "../../synthesized/stack-json.ts";
+import { finding, type PolicyRule } from "../rule.ts";
 
 /** Node.js runtimes Lambda supports and this project builds for. */
 export const SUPPORTED_RUNTIMES = ["nodejs22.x"];

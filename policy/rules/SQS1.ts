@@ -1,4 +1,5 @@
-import { finding, namesStackKey, type PolicyRule, resourcesOf } from "../stack-json.ts";
+import { namesStackKey, resourcesOf } from "../../synthesized/stack-json.ts";
+import { finding, type PolicyRule } from "../rule.ts";
 
 export const SQS1: PolicyRule = {
   id: "SQS1",

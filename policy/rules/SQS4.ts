@@ -1,4 +1,5 @@
-import { findByReference, finding, type PolicyRule, resourcesOf } from "../stack-json.ts";
+import { findByReference, resourcesOf } from "../../synthesized/stack-json.ts";
+import { finding, type PolicyRule } from "../rule.ts";
 
 export const SQS4: PolicyRule = {
   id: "SQS4",

@@ -1,4 +1,5 @@
-import { asList, finding, type PolicyRule, resourcesOf, statementsOf } from "../stack-json.ts";
+import { asList, resourcesOf, statementsOf } from "../../synthesized/stack-json.ts";
+import { finding, type PolicyRule } from "../rule.ts";
 
 export const SQS5: PolicyRule = {
   id: "SQS5",

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ENVIRONMENT_NAMES } from "../../environments/environment-config.ts";
+import { ENVIRONMENT_NAMES } from "../../environments/index.ts";
 import { mirrorOnlyCliConfig, offlineStack } from "./offline-stack.ts";
 import { type PlanJson, renderMarkdown, renderText, summarizePlan } from "./summary.ts";
 

@@ -1,7 +1,7 @@
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Testing } from "cdktf";
-import { ENVIRONMENT_NAMES, type EnvironmentConfig } from "../../environments/environment-config.ts";
-import { ENVIRONMENTS } from "../../environments/index.ts";
+import type { EnvironmentConfig } from "../../environments/environment-config.ts";
+import { ENVIRONMENT_NAMES, ENVIRONMENTS } from "../../environments/index.ts";
 import { RestApi } from "../../stacks/constructs/rest-api.ts";
 import { COMMAND_ROUTES, REQUEST_MODELS } from "../../stacks/rest-models.ts";
 import { allowedActions, parsePolicy } from "../support/policies.ts";

@@ -1,6 +1,6 @@
 import Ajv from "ajv-draft-04";
 import { LIST_LIMIT_MAX } from "../../handlers/lib/limits.ts";
-import { matchRoute, readRestApi } from "../../local/rest/route-table.ts";
+import { matchRoute, readRestApi } from "../../synthesized/rest-api.ts";
 import { callRoute, REQUEST_TIME_EPOCH } from "../support/rest-call.ts";
 import { resourcesOfType, synthesizedStack } from "../support/synthesized.ts";
 

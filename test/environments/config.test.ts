@@ -95,16 +95,37 @@ describe("environment configs", () => {
     expect(() => validateConfig(variant(dev, changes))).toThrow(message);
   });
 
-  it("requires deletion protection and point-in-time recovery in prod", () => {
+  it("requires deletion protection and point-in-time recovery in a production environment", () => {
     expect(() =>
       validateConfig(variant(prod, { deletionProtection: false, pointInTimeRecovery: false })),
-    ).toThrow(/deletionProtection: must be true in prod\n {2}- pointInTimeRecovery: must be true in prod/);
+    ).toThrow(
+      /deletionProtection: must be true in a production environment\n {2}- pointInTimeRecovery: must be true in a production environment/,
+    );
   });
 
-  it("refuses a wildcard CORS origin in prod", () => {
+  it("keys production safeguards on the tier, not the name: a second production environment gets them", () => {
+    const second = variant(dev, { name: "prod-us", tier: "production", deletionProtection: false });
+    expect(() => validateConfig(second)).toThrow(
+      /deletionProtection: must be true in a production environment/,
+    );
+    expect(() =>
+      validateConfig(variant(prod, { tier: "non-production", deletionProtection: false })),
+    ).not.toThrow();
+  });
+
+  it("refuses an unknown tier and a name that cannot be a stack", () => {
+    expect(() => validateConfig(variant(dev, { tier: "prod" }))).toThrow(
+      /tier: must be one of production, non-production, got "prod"/,
+    );
+    expect(() => validateConfig(variant(dev, { name: "Dev Stack" }))).toThrow(
+      /name: must be 1-20 lowercase letters, digits or hyphens, starting with a letter, got "Dev Stack"/,
+    );
+  });
+
+  it("refuses a wildcard CORS origin in a production environment", () => {
     expect(() =>
       validateConfig(variant(prod, { restApi: { ...prod.restApi, corsAllowedOrigins: ["*"] } })),
-    ).toThrow(/restApi\.corsAllowedOrigins: "\*" is not allowed in prod/);
+    ).toThrow(/restApi\.corsAllowedOrigins: "\*" is not allowed in a production environment/);
   });
 
   it("refuses two environments owning API Gateway's account settings in one account and region", () => {

@@ -16,7 +16,7 @@ import {
   startDynamo,
   startTtlSweeper,
 } from "../../local/dynamodb.ts";
-import { readTables } from "../../local/stack-model.ts";
+import { readTables } from "../../synthesized/service-model.ts";
 import { synthesizedStack } from "../support/synthesized.ts";
 
 const tables = readTables(synthesizedStack("dev"));

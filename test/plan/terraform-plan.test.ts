@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { inject } from "vitest";
-import { ENVIRONMENT_NAMES } from "../../environments/environment-config.ts";
+import { ENVIRONMENT_NAMES } from "../../environments/index.ts";
 
 const terraform = process.env.TERRAFORM_BINARY ?? "terraform";
 const terraformInstalled = spawnSync(terraform, ["version"], { encoding: "utf8" }).status === 0;

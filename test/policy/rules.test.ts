@@ -1,8 +1,9 @@
-import { ENVIRONMENT_NAMES, type EnvironmentConfig } from "../../environments/environment-config.ts";
-import { ENVIRONMENTS } from "../../environments/index.ts";
+import type { EnvironmentConfig } from "../../environments/environment-config.ts";
+import { ENVIRONMENT_NAMES, ENVIRONMENTS } from "../../environments/index.ts";
 import { evaluateStack, RULES } from "../../policy/index.ts";
-import type { StackJson } from "../../policy/stack-json.ts";
+import { DDB3 } from "../../policy/rules/DDB3.ts";
 import { SUPPRESSIONS } from "../../policy/suppressions.ts";
+import type { StackJson } from "../../synthesized/stack-json.ts";
 import { synthesizedStack } from "../support/synthesized.ts";
 
 const configOf = (name: string) => ENVIRONMENTS.find((config) => config.name === name) as EnvironmentConfig;
@@ -29,10 +30,7 @@ const functionRole = (stack: StackJson) =>
  * For each rule, one way to break a real synthesized stack that the rule must catch. The environment is
  * the one where the rule applies (prod for prod-only rules, staging for WAF).
  */
-const BREAKS: Record<
-  string,
-  { environment: (typeof ENVIRONMENT_NAMES)[number]; apply: (stack: StackJson) => void }
-> = {
+const BREAKS: Record<string, { environment: string; apply: (stack: StackJson) => void }> = {
   SQS1: { environment: "dev", apply: (stack) => delete first(stack, "aws_sqs_queue").kms_master_key_id },
   SQS2: {
     environment: "dev",
@@ -252,6 +250,12 @@ describe("the policy pack", () => {
       expect(findings.length).toBeGreaterThan(0);
       for (const found of findings) expect(found.rule).toBe(id);
     });
+  });
+
+  it("applies production rules by tier: a table without deletion protection in any production environment", () => {
+    const devAsProduction = { ...configOf("dev"), name: "prod-us", tier: "production" as const };
+    expect(DDB3.check(synthesizedStack("dev"), { config: configOf("dev") })).toEqual([]);
+    expect(DDB3.check(synthesizedStack("dev"), { config: devAsProduction }).length).toBeGreaterThan(0);
   });
 
   it("lets a suppression with a reason waive a finding, and reports it as suppressed", () => {

@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { inject } from "vitest";
 import { dev } from "../../environments/dev.ts";
-import { ENVIRONMENT_NAMES, type EnvironmentConfig } from "../../environments/environment-config.ts";
-import { ENVIRONMENTS } from "../../environments/index.ts";
+import type { EnvironmentConfig } from "../../environments/environment-config.ts";
+import { ENVIRONMENT_NAMES, ENVIRONMENTS } from "../../environments/index.ts";
 import { HANDLER_NAMES } from "../../handlers/catalogue.ts";
 import { QUEUE_NAMES } from "../../stacks/names.ts";
-import { synthesizeService } from "../../stacks/service-app.ts";
+import { summarizeSynthesis, synthesizeService } from "../../stacks/service-app.ts";
+import { inlinePoliciesOfRole } from "../../synthesized/stack-json.ts";
 import { allowedActions, parsePolicy } from "../support/policies.ts";
 import { resourcesOfType, synthesizedStack, type TerraformJson } from "../support/synthesized.ts";
 
@@ -15,16 +16,11 @@ const configOf = (name: string) => ENVIRONMENTS.find((config) => config.name ===
 
 /** The inline policy of each function's role, keyed by handler name. */
 function functionPolicies(stack: TerraformJson, prefix: string): Record<string, string[]> {
-  const roles = resourcesOfType(stack, "aws_iam_role");
-  const roleIdByName = new Map(Object.entries(roles).map(([id, role]) => [String(role.name), id]));
   const policies: Record<string, string[]> = {};
   for (const name of HANDLER_NAMES) {
-    const roleId = roleIdByName.get(`${prefix}-${name}`);
-    const attached = Object.values(resourcesOfType(stack, "aws_iam_role_policy")).filter(
-      (policy) => policy.role === `\${aws_iam_role.${roleId}.id}`,
-    );
+    const attached = inlinePoliciesOfRole(stack, `${prefix}-${name}`);
     expect(attached, name).toHaveLength(1);
-    policies[name] = allowedActions(parsePolicy(attached[0]?.policy));
+    policies[name] = allowedActions(parsePolicy(attached[0]));
   }
   return policies;
 }
@@ -190,6 +186,19 @@ describe("state backends", () => {
 });
 
 describe("synthesis", () => {
+  it("summarizes what it wrote: each stack's file and its resource count", () => {
+    const outdir = inject("synthOutdir");
+    const summary = summarizeSynthesis(outdir, ENVIRONMENTS);
+    expect(summary.map((stack) => stack.name)).toEqual(ENVIRONMENT_NAMES);
+    for (const stack of summary) {
+      const declared = Object.values(synthesizedStack(stack.name).resource).flatMap((ofType) =>
+        Object.keys(ofType),
+      );
+      expect(stack.resources).toBe(declared.length);
+      expect(stack.file).toMatch(new RegExp(`stacks/${stack.name}/cdk\\.tf\\.json$`));
+    }
+  });
+
   it("refuses a bad config before writing anything", async () => {
     const outdir = path.join(mkdtempSync(path.join(tmpdir(), "crud-bad-synth-")), "out");
     try {

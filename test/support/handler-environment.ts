@@ -4,8 +4,8 @@ import { ENV } from "../../handlers/lib/environment.ts";
 import { createTables, type DynamoPeer, localClient, startDynamo } from "../../local/dynamodb.ts";
 import { SqsBroker } from "../../local/sqs/broker.ts";
 import { type SqsEndpoint, startSqsEndpoint } from "../../local/sqs/json-endpoint.ts";
-import { readTables } from "../../local/stack-model.ts";
 import { CONNECTIONS_BY_REQUEST_INDEX } from "../../stacks/names.ts";
+import { readTables } from "../../synthesized/service-model.ts";
 import { synthesizedStack } from "./synthesized.ts";
 import { startWebSocketPeer, type WebSocketPeer } from "./websocket-peer.ts";
 

@@ -1,4 +1,4 @@
-import { asList, type Statement, statementsOf } from "../../policy/stack-json.ts";
+import { asList, type Statement, statementsOf } from "../../synthesized/stack-json.ts";
 
 export interface PolicyDocument {
   Version: string;

@@ -1,6 +1,6 @@
-import { matchRoute, type RestApiTable, selectResponse } from "../../local/rest/route-table.ts";
 import { parseSendMessage, SqsRequestError, type SqsSendMessage } from "../../local/sqs/query-request.ts";
 import { renderMappingTemplate } from "../../local/vtl/engine.ts";
+import { matchRoute, type RestApiTable, selectResponse } from "../../synthesized/rest-api.ts";
 
 export interface RestCall {
   body?: string;

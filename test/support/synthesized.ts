@@ -1,14 +1,13 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { inject } from "vitest";
-import type { EnvironmentName } from "../../environments/environment-config.ts";
-import type { StackJson } from "../../policy/stack-json.ts";
+import { resourcesOf, type StackJson } from "../../synthesized/stack-json.ts";
 
 /** A synthesized stack as the tests read it: the policy pack's view, with its outputs. */
 export type TerraformJson = StackJson & { output: Record<string, { value: unknown }> };
 
 /** The synthesized stack of one environment, from the run's global synth. */
-export function synthesizedStack(environment: EnvironmentName): TerraformJson {
+export function synthesizedStack(environment: string): TerraformJson {
   const file = path.join(inject("synthOutdir"), "stacks", environment, "cdk.tf.json");
   return JSON.parse(readFileSync(file, "utf8")) as TerraformJson;
 }
@@ -18,7 +17,7 @@ export function bundlesFolder(): string {
   return path.join(inject("synthOutdir"), "bundles");
 }
 
-/** All resources of one Terraform type, keyed by logical id. */
-export function resourcesOfType(stack: TerraformJson, type: string): Record<string, Record<string, unknown>> {
-  return stack.resource[type] ?? {};
+/** All resources of one Terraform type, keyed by logical id: `stack.resource[type]`, never undefined. */
+export function resourcesOfType(stack: StackJson, type: string): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(resourcesOf(stack, type).map((resource) => [resource.id, resource.values]));
 }

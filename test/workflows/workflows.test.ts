@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
+import { ENVIRONMENT_NAMES } from "../../environments/index.ts";
 
 const read = (name: string) => readFileSync(`.github/workflows/${name}`, "utf8");
 
@@ -23,7 +24,8 @@ describe("what the workflows do", () => {
   it("plan assumes a role per environment through OIDC, plans each, and keeps one comment up to date", () => {
     const plan = parse(read("plan.yml"));
     expect(Object.keys(plan.on)).toEqual(["pull_request"]);
-    expect(plan.jobs.plan.strategy.matrix.environment).toEqual(["dev", "staging", "prod"]);
+    // The workflow plans exactly the environments the app synthesizes, and the comment names each of them.
+    expect(plan.jobs.plan.strategy.matrix.environment).toEqual(ENVIRONMENT_NAMES);
     expect(plan.jobs.plan.permissions).toEqual({ contents: "read", "id-token": "write" });
     const steps = plan.jobs.plan.steps as Array<{
       uses?: string;
@@ -37,6 +39,8 @@ describe("what the workflows do", () => {
     const script = (plan.jobs.comment.steps as Array<{ with?: { script?: string } }>)
       .map((step) => step.with?.script ?? "")
       .join("\n");
+    const commented = /const sections = (\[[^\]]*\])/.exec(script)?.[1];
+    expect(JSON.parse(commented ?? "null")).toEqual(ENVIRONMENT_NAMES);
     expect(script).toContain("updateComment");
     expect(script).toContain("<!-- terraform-plan -->");
     expect(plan.jobs.comment.permissions).toEqual({ "pull-requests": "write" });

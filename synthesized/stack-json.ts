@@ -1,33 +1,15 @@
-import type { EnvironmentConfig } from "../environments/environment-config.ts";
+/**
+ * Reading a synthesized stack (`cdk.tf.json`): the one module that the policy pack, the local runner, the
+ * plan tools and the tests share, so they agree on what a reference, a resource or a policy looks like.
+ */
 
-/** A synthesized stack (`cdk.tf.json`), as far as the rules read it. */
+/** A synthesized stack, as far as the project reads it. */
 export interface StackJson {
   resource: Record<string, Record<string, Record<string, unknown>>>;
   data?: Record<string, Record<string, Record<string, unknown>>>;
   terraform: Record<string, unknown>;
   provider: Record<string, unknown>;
   output?: Record<string, { value: unknown }>;
-}
-
-export interface Finding {
-  readonly rule: string;
-  /** Terraform address, e.g. `aws_sqs_queue.queues_create_01A63A31`. */
-  readonly resource: string;
-  readonly message: string;
-}
-
-export interface RuleContext {
-  readonly config: EnvironmentConfig;
-}
-
-/** A rule is data (id, title, rationale, what it mirrors) and one pure function over a stack. */
-export interface PolicyRule {
-  readonly id: string;
-  readonly title: string;
-  readonly rationale: string;
-  /** The checkov / cdk-nag rule it mirrors, where one exists. */
-  readonly mirrors?: string;
-  check(stack: StackJson, context: RuleContext): Finding[];
 }
 
 export interface StackResource {
@@ -51,12 +33,23 @@ export function referenceTo(resource: StackResource, attribute: string): string 
   return `\${${resource.address}.${attribute}}`;
 }
 
-export function findByReference(stack: StackJson, reference: unknown): StackResource | undefined {
-  const match = /^\$\{([a-z0-9_]+)\.([\w-]+)\.[a-z_]+\}$/.exec(String(reference));
+/** The parts of a whole-value reference `${type.id.attribute}`, or undefined for anything else. */
+export function parseReference(
+  reference: unknown,
+): { type: string; id: string; attribute: string } | undefined {
+  const match = /^\$\{([a-z0-9_]+)\.([\w-]+)\.([a-z_]+)\}$/.exec(String(reference));
   if (!match) return undefined;
-  const [, type, id] = match as unknown as [string, string, string];
-  const values = stack.resource[type]?.[id];
-  return values ? { type, id, address: `${type}.${id}`, values } : undefined;
+  const [, type, id, attribute] = match as unknown as [string, string, string, string];
+  return { type, id, attribute };
+}
+
+export function findByReference(stack: StackJson, reference: unknown): StackResource | undefined {
+  const parsed = parseReference(reference);
+  if (!parsed) return undefined;
+  const values = stack.resource[parsed.type]?.[parsed.id];
+  return values
+    ? { type: parsed.type, id: parsed.id, address: `${parsed.type}.${parsed.id}`, values }
+    : undefined;
 }
 
 export interface Statement {
@@ -84,6 +77,11 @@ export function namesStackKey(value: unknown): boolean {
   return /^\$\{aws_kms_key\.[\w-]+\.arn\}$/.test(String(value ?? ""));
 }
 
-export function finding(rule: string, resource: StackResource | string, message: string): Finding {
-  return { rule, resource: typeof resource === "string" ? resource : resource.address, message };
+/** The inline policy documents attached to the role with this physical name. */
+export function inlinePoliciesOfRole(stack: StackJson, roleName: string): string[] {
+  const role = resourcesOf(stack, "aws_iam_role").find((candidate) => candidate.values.name === roleName);
+  if (!role) throw new Error(`The stack has no role named ${roleName}`);
+  return resourcesOf(stack, "aws_iam_role_policy")
+    .filter((policy) => policy.values.role === referenceTo(role, "id"))
+    .map((policy) => String(policy.values.policy));
 }

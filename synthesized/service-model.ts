@@ -1,6 +1,5 @@
 import path from "node:path";
-import { findByReference, resourcesOf, type StackJson } from "../policy/stack-json.ts";
-import type { QueueSpec } from "./sqs/broker.ts";
+import { findByReference, resourcesOf, type StackJson } from "./stack-json.ts";
 
 export interface FunctionModel {
   readonly name: string;
@@ -36,10 +35,17 @@ export interface TableModel {
   readonly ttlAttribute?: string;
 }
 
+export interface QueueModel {
+  readonly name: string;
+  readonly visibilityTimeoutSeconds: number;
+  /** Where messages go after `maxReceiveCount` receives. @default none (a dead-letter queue itself) */
+  readonly redrive?: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
+}
+
 export interface StackModel {
   readonly region: string;
   readonly tables: readonly TableModel[];
-  readonly queues: readonly QueueSpec[];
+  readonly queues: readonly QueueModel[];
   readonly functions: readonly FunctionModel[];
   readonly mappings: readonly MappingModel[];
   /** WebSocket route key to function name. */
@@ -47,17 +53,20 @@ export interface StackModel {
   readonly websocketStage: string;
 }
 
-/** What the local runner serves, read from a synthesized stack and the folder it was written to. */
+/**
+ * The service as a synthesized stack describes it (tables, queues, functions, event source mappings,
+ * WebSocket routes), read from the stack and the folder it was written to: what the local runner serves and
+ * what tests check against.
+ */
 export function readStackModel(stack: StackJson, stackDir: string): StackModel {
   const provider = (stack.provider.aws as Array<{ region: string }> | undefined)?.[0];
   const region = provider?.region ?? "eu-west-1";
   const queueName = (reference: unknown) => String(findByReference(stack, reference)?.values.name ?? "");
 
-  const queues = resourcesOf(stack, "aws_sqs_queue").map((queue): QueueSpec => {
+  const queues = resourcesOf(stack, "aws_sqs_queue").map((queue): QueueModel => {
     const redrive = queue.values.redrive_policy ? JSON.parse(String(queue.values.redrive_policy)) : undefined;
     return {
       name: String(queue.values.name),
-      arn: `arn:aws:sqs:${region}:000000000000:${queue.values.name}`,
       visibilityTimeoutSeconds: Number(queue.values.visibility_timeout_seconds ?? 30),
       redrive: redrive
         ? {
@@ -151,47 +160,4 @@ export function readTables(stack: StackJson): TableModel[] {
       ...(ttl?.enabled && ttl.attribute_name ? { ttlAttribute: ttl.attribute_name } : {}),
     };
   });
-}
-
-export interface LocalEndpoints {
-  readonly sqsQueueUrl: (queueName: string) => string;
-  /** http:// base of the local WebSocket server's `@connections` API, without the stage. */
-  readonly websocketHttpUrl: string;
-}
-
-/**
- * Resolves the Terraform expressions the stack puts in function environments to local values: table
- * names, queue URLs, and the WebSocket callback URL (`replace(<stage>.invoke_url, "wss://", "https://")`).
- */
-export function resolveEnvironment(
-  stack: StackJson,
-  model: StackModel,
-  environment: Readonly<Record<string, string>>,
-  endpoints: LocalEndpoints,
-): Record<string, string> {
-  const reference = (type: string, id: string, attribute: string): string => {
-    const values = stack.resource[type]?.[id];
-    if (!values) throw new Error(`Unknown reference ${type}.${id}`);
-    if (type === "aws_dynamodb_table" && attribute === "name") return String(values.name);
-    if (type === "aws_sqs_queue" && attribute === "url") return endpoints.sqsQueueUrl(String(values.name));
-    if (type === "aws_apigatewayv2_stage" && attribute === "invoke_url")
-      return `${endpoints.websocketHttpUrl}/${model.websocketStage}`;
-    throw new Error(`No local value for ${type}.${id}.${attribute}`);
-  };
-  const evaluate = (expression: string): string => {
-    const call = /^replace\((.+), "([^"]*)", "([^"]*)"\)$/.exec(expression);
-    if (call)
-      return evaluate(call[1] as string)
-        .split(call[2] as string)
-        .join(call[3] as string);
-    const ref = /^([a-z0-9_]+)\.([\w-]+)\.([a-z_]+)$/.exec(expression);
-    if (ref) return reference(ref[1] as string, ref[2] as string, ref[3] as string);
-    throw new Error(`Cannot evaluate ${expression} locally`);
-  };
-  return Object.fromEntries(
-    Object.entries(environment).map(([name, value]) => [
-      name,
-      value.replace(/\$\{(.+)\}/g, (_, expression: string) => evaluate(expression)),
-    ]),
-  );
 }
