@@ -136,6 +136,29 @@ export function operationsOn(queue: CommandQueueName): Operation[] {
   return OPERATIONS.filter((operation) => OPERATION_CATALOGUE[operation].queue === queue);
 }
 
+/**
+ * What makes the catalogue unusable, one line each: a queue whose operations name different consumers (Lambda
+ * would delete each other's messages), or a function consuming two queues (a function has one event source).
+ */
+export function catalogueProblems(
+  catalogue: Readonly<Record<string, OperationSpec>> = OPERATION_CATALOGUE,
+): string[] {
+  const problems: string[] = [];
+  const consumers = new Map<string, Set<string>>();
+  const queuesOf = new Map<string, Set<string>>();
+  for (const spec of Object.values(catalogue)) {
+    consumers.set(spec.queue, (consumers.get(spec.queue) ?? new Set()).add(spec.handler));
+    queuesOf.set(spec.handler, (queuesOf.get(spec.handler) ?? new Set()).add(spec.queue));
+  }
+  for (const [queue, handlers] of consumers)
+    if (handlers.size > 1)
+      problems.push(`queue "${queue}" is consumed by ${[...handlers].join(" and ")}; one consumer per queue`);
+  for (const [handler, queues] of queuesOf)
+    if (queues.size > 1)
+      problems.push(`handler "${handler}" consumes ${[...queues].join(" and ")}; one queue per handler`);
+  return problems;
+}
+
 /** The one function consuming a command queue; the catalogue is wrong if its operations disagree. */
 export function consumerOf(queue: CommandQueueName): HandlerName {
   const handlers = [

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { App } from "cdktf";
 import { type EnvironmentConfig, validateEnvironments } from "../environments/environment-config.ts";
-import { HANDLER_ENTRIES } from "../handlers/catalogue.ts";
+import { catalogueProblems, HANDLER_ENTRIES } from "../handlers/catalogue.ts";
 import { bundleHandlers } from "./bundling.ts";
 
 export interface SynthesizeOptions {
@@ -21,6 +21,9 @@ export interface SynthesizeOptions {
  */
 export async function synthesizeService(options: SynthesizeOptions): Promise<App> {
   validateEnvironments(options.environments);
+  const problems = catalogueProblems();
+  if (problems.length > 0)
+    throw new Error(`The operation catalogue is inconsistent:\n  - ${problems.join("\n  - ")}`);
   const bundling = bundleHandlers({
     projectRoot: options.projectRoot,
     entries: HANDLER_ENTRIES,

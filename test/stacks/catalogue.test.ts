@@ -1,6 +1,7 @@
 import { ENVIRONMENT_NAMES, environmentNamed } from "../../environments/index.ts";
 import {
   COMMAND_QUEUES,
+  catalogueProblems,
   consumerOf,
   HANDLER_ENTRIES,
   OPERATION_CATALOGUE,
@@ -18,6 +19,17 @@ describe("the operation catalogue", () => {
     for (const queue of COMMAND_QUEUES) expect(() => consumerOf(queue)).not.toThrow();
     for (const operation of OPERATIONS)
       expect(HANDLER_ENTRIES).toHaveProperty(OPERATION_CATALOGUE[operation].handler);
+  });
+
+  it("refuses a queue with two consumers and a consumer of two queues", () => {
+    const get = OPERATION_CATALOGUE.get;
+    expect(catalogueProblems()).toEqual([]);
+    expect(catalogueProblems({ get, other: { ...get, handler: "items-update" } })).toEqual([
+      'queue "read" is consumed by items-read and items-update; one consumer per queue',
+    ]);
+    expect(catalogueProblems({ get, other: { ...get, queue: "archive" } })).toEqual([
+      'handler "items-read" consumes read and archive; one queue per handler',
+    ]);
   });
 
   it("is the handlers' list of operations", () => {
