@@ -21,12 +21,26 @@ export const dev: EnvironmentConfig = {
   },
   // No batching window: dev favours latency (the local runner serves it), staging and prod throughput.
   eventSource: { batchSize: 10, maxBatchingWindowSeconds: 0, maxConcurrency: 5 },
-  websocket: { throttlingBurstLimit: 100, throttlingRateLimit: 50 },
+  websocket: { throttlingBurstLimit: 100, throttlingRateLimit: 50, maxConnectionsPerUser: 5 },
   restApi: {
     throttlingBurstLimit: 100,
     throttlingRateLimit: 50,
     corsAllowedOrigins: ["http://127.0.0.1:3000", "http://localhost:3000"],
     latencyAlarmP99Ms: 2000,
+  },
+  identity: {
+    // Dev users sign themselves up; the web client runs on this machine (npm run local) during development.
+    selfSignUp: true,
+    mfa: "OPTIONAL",
+    deletionProtection: false,
+    hostedUiDomainPrefix: "crud-dev-111111111111",
+    passwordMinimumLength: 12,
+    tokenValidityMinutes: 60,
+    webClient: {
+      callbackUrls: ["http://127.0.0.1:3000/", "http://localhost:3000/"],
+      logoutUrls: ["http://127.0.0.1:3000/", "http://localhost:3000/"],
+    },
+    machineClient: { scopes: ["items/read", "items/write"] },
   },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,

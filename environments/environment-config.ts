@@ -1,3 +1,5 @@
+import { ALL_SCOPES } from "../handlers/catalogue.ts";
+
 /**
  * How much an environment is trusted with. Production safeguards (deletion protection, point-in-time
  * recovery, no wildcard CORS, and the policy rules that check them) follow the tier, never the name, so a
@@ -51,6 +53,30 @@ export interface WebSocketSettings {
   /** Stage-wide token bucket: burst size and steady messages per second. */
   readonly throttlingBurstLimit: number;
   readonly throttlingRateLimit: number;
+  /** Open sockets one user may hold at once (a browser tab needs one); `$connect` refuses the next. */
+  readonly maxConnectionsPerUser: number;
+}
+
+/** Who may sign in, and how: a Cognito user pool with its Hosted UI and app clients. */
+export interface IdentitySettings {
+  /** Whether people may create their own accounts; otherwise an administrator invites them. */
+  readonly selfSignUp: boolean;
+  /** TOTP multi-factor sign-in: users may enrol (`OPTIONAL`) or must (`REQUIRED`, the only choice in production). */
+  readonly mfa: "OPTIONAL" | "REQUIRED";
+  /** Refuses to delete the user pool (and with it every account) until switched off. */
+  readonly deletionProtection: boolean;
+  /** The Hosted UI's domain: `https://<prefix>.auth.<region>.amazoncognito.com`, unique in the region. */
+  readonly hostedUiDomainPrefix: string;
+  readonly passwordMinimumLength: number;
+  /** Lifetime of access and ID tokens. */
+  readonly tokenValidityMinutes: number;
+  /** The browser client (authorization code with PKCE, no secret): where Cognito may send users back. */
+  readonly webClient: {
+    readonly callbackUrls: readonly string[];
+    readonly logoutUrls: readonly string[];
+  };
+  /** A confidential client for service-to-service callers (client credentials). @default none */
+  readonly machineClient?: { readonly scopes: readonly string[] };
 }
 
 export interface RestApiSettings {
@@ -86,6 +112,7 @@ export interface EnvironmentConfig {
   readonly eventSource: EventSourceSettings;
   readonly websocket: WebSocketSettings;
   readonly restApi: RestApiSettings;
+  readonly identity: IdentitySettings;
   /**
    * Whether this stack owns API Gateway's account-wide CloudWatch role setting. It is one per account
    * and region, so exactly one environment per account and region may set it.
@@ -120,6 +147,8 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const NAME_PREFIX = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
+// Cognito refuses domain prefixes that name AWS, Amazon or Cognito.
+const HOSTED_UI_PREFIX = /^(?!.*(aws|amazon|cognito))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
@@ -201,6 +230,9 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
     `websocket.throttlingRateLimit: must be above 0 and at most 10000, got ${config.websocket.throttlingRateLimit}`,
   );
 
+  integerIn("websocket.maxConnectionsPerUser", config.websocket.maxConnectionsPerUser, 1, 100);
+  problems.push(...findIdentityProblems(config));
+
   const { restApi } = config;
   integerIn("restApi.throttlingBurstLimit", restApi.throttlingBurstLimit, 0, 5000);
   check(
@@ -242,6 +274,82 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
   return problems;
 }
 
+/** Problems of the identity settings: Cognito's own limits, and what production may not do. */
+function findIdentityProblems(config: EnvironmentConfig): string[] {
+  const problems: string[] = [];
+  const { identity } = config;
+  const production = config.tier === "production";
+  const check = (ok: boolean, problem: string) => {
+    if (!ok) problems.push(problem);
+  };
+  check(
+    HOSTED_UI_PREFIX.test(identity.hostedUiDomainPrefix),
+    `identity.hostedUiDomainPrefix: must be 1-63 lowercase letters, digits or hyphens without "aws", "amazon" or "cognito", got "${identity.hostedUiDomainPrefix}"`,
+  );
+  check(
+    Number.isInteger(identity.passwordMinimumLength) &&
+      identity.passwordMinimumLength >= 8 &&
+      identity.passwordMinimumLength <= 99,
+    `identity.passwordMinimumLength: must be an integer from 8 to 99, got ${identity.passwordMinimumLength}`,
+  );
+  check(
+    Number.isInteger(identity.tokenValidityMinutes) &&
+      identity.tokenValidityMinutes >= 5 &&
+      identity.tokenValidityMinutes <= 1440,
+    `identity.tokenValidityMinutes: must be an integer from 5 to 1440, got ${identity.tokenValidityMinutes}`,
+  );
+  check(
+    ["OPTIONAL", "REQUIRED"].includes(identity.mfa),
+    `identity.mfa: must be OPTIONAL or REQUIRED, got "${identity.mfa}"`,
+  );
+  if (production) {
+    check(identity.mfa === "REQUIRED", 'identity.mfa: must be "REQUIRED" in a production environment');
+    check(
+      identity.deletionProtection,
+      "identity.deletionProtection: must be true in a production environment",
+    );
+  }
+  for (const field of ["callbackUrls", "logoutUrls"] as const) {
+    const urls = identity.webClient[field];
+    check(urls.length > 0, `identity.webClient.${field}: must name at least one URL`);
+    for (const url of urls) {
+      const problem = redirectUrlProblem(url, production);
+      if (problem) problems.push(`identity.webClient.${field}: "${url}" ${problem}`);
+    }
+  }
+  for (const scope of identity.machineClient?.scopes ?? []) {
+    check(
+      (ALL_SCOPES as readonly string[]).includes(scope),
+      `identity.machineClient.scopes: "${scope}" is not a scope of this API (${ALL_SCOPES.join(", ")})`,
+    );
+  }
+  if (identity.machineClient)
+    check(
+      identity.machineClient.scopes.length > 0,
+      "identity.machineClient.scopes: must grant at least one scope",
+    );
+  return problems;
+}
+
+/**
+ * Why Cognito would refuse, or production should not use, a callback or logout URL: it must be absolute,
+ * without a fragment, and HTTPS, except plain HTTP to this machine outside production.
+ */
+function redirectUrlProblem(url: string, production: boolean): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "is not an absolute URL";
+  }
+  if (parsed.hash) return "must not have a fragment";
+  if (parsed.protocol === "https:") return undefined;
+  if (parsed.protocol !== "http:") return "must be https://";
+  if (production) return "must be https:// in a production environment";
+  const loopback = ["localhost", "127.0.0.1"].includes(parsed.hostname);
+  return loopback ? undefined : "must be https:// (plain http is for localhost only)";
+}
+
 /**
  * Problems that only show across environments: API Gateway's account settings are one per account and
  * region, so two stacks owning them in the same place would overwrite each other.
@@ -264,6 +372,13 @@ export function findCrossEnvironmentProblems(configs: readonly EnvironmentConfig
   const names = configs.map((config) => config.name);
   for (const name of new Set(names)) {
     if (names.filter((other) => other === name).length > 1) problems.push(`name: "${name}" is used twice`);
+  }
+  const domains = configs.map((config) => `${config.region}/${config.identity.hostedUiDomainPrefix}`);
+  for (const domain of new Set(domains)) {
+    if (domains.filter((other) => other === domain).length > 1)
+      problems.push(
+        `identity.hostedUiDomainPrefix: ${domain} is used by two environments; Cognito domains are unique per region`,
+      );
   }
   const prefixes = configs.map((config) => `${config.accountId}/${config.region}/${config.namePrefix}`);
   for (const prefix of new Set(prefixes)) {

@@ -20,13 +20,26 @@ export const prod: EnvironmentConfig = {
     oldestMessageAlarmSeconds: 120,
   },
   eventSource: { batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 50 },
-  websocket: { throttlingBurstLimit: 5000, throttlingRateLimit: 2000 },
+  websocket: { throttlingBurstLimit: 5000, throttlingRateLimit: 2000, maxConnectionsPerUser: 10 },
   restApi: {
     throttlingBurstLimit: 5000,
     throttlingRateLimit: 2000,
     corsAllowedOrigins: ["https://crud.example.com"],
     waf: { requestsPerFiveMinutesPerIp: 2000 },
     latencyAlarmP99Ms: 1000,
+  },
+  identity: {
+    selfSignUp: false,
+    mfa: "REQUIRED",
+    deletionProtection: true,
+    hostedUiDomainPrefix: "crud-prod-333333333333",
+    passwordMinimumLength: 12,
+    tokenValidityMinutes: 60,
+    webClient: {
+      callbackUrls: ["https://crud.example.com/"],
+      logoutUrls: ["https://crud.example.com/"],
+    },
+    machineClient: { scopes: ["items/read", "items/write"] },
   },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,

@@ -20,13 +20,26 @@ export const staging: EnvironmentConfig = {
     oldestMessageAlarmSeconds: 300,
   },
   eventSource: { batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 10 },
-  websocket: { throttlingBurstLimit: 500, throttlingRateLimit: 200 },
+  websocket: { throttlingBurstLimit: 500, throttlingRateLimit: 200, maxConnectionsPerUser: 10 },
   restApi: {
     throttlingBurstLimit: 500,
     throttlingRateLimit: 200,
     corsAllowedOrigins: ["https://staging.crud.example.com"],
     waf: { requestsPerFiveMinutesPerIp: 2000 },
     latencyAlarmP99Ms: 1000,
+  },
+  identity: {
+    selfSignUp: false,
+    mfa: "OPTIONAL",
+    deletionProtection: true,
+    hostedUiDomainPrefix: "crud-staging-222222222222",
+    passwordMinimumLength: 12,
+    tokenValidityMinutes: 60,
+    webClient: {
+      callbackUrls: ["https://staging.crud.example.com/"],
+      logoutUrls: ["https://staging.crud.example.com/"],
+    },
+    machineClient: { scopes: ["items/read", "items/write"] },
   },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,

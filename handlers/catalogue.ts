@@ -16,6 +16,7 @@ export const HANDLER_ENTRIES = {
   "items-update": "handlers/items/update.ts",
   "items-delete": "handlers/items/delete.ts",
   notification: "handlers/notification.ts",
+  "ws-authorizer": "handlers/websocket/authorizer.ts",
   "ws-connect": "handlers/websocket/connect.ts",
   "ws-disconnect": "handlers/websocket/disconnect.ts",
   "ws-default": "handlers/websocket/default.ts",
@@ -34,6 +35,15 @@ export type ItemsTableAction =
   | "dynamodb:Query"
   | "dynamodb:Scan";
 
+/**
+ * The OAuth resource server the API is to Cognito, and its scopes: an access token names the ones its client
+ * was granted, and each route requires one.
+ */
+export const RESOURCE_SERVER = "items";
+export const SCOPES = { read: `${RESOURCE_SERVER}/read`, write: `${RESOURCE_SERVER}/write` } as const;
+export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
+export const ALL_SCOPES: readonly Scope[] = Object.values(SCOPES);
+
 /** Request body models; their JSON Schemas live with the REST edge (`stacks/rest-models.ts`). */
 export type BodyModelName = "CreateItem" | "UpdateItem";
 
@@ -46,10 +56,14 @@ export interface OperationSpec {
    * consumer: Lambda deletes SQS messages a filtered mapping does not match, so a queue never has two.
    */
   readonly queue: string;
+  /** The scope an access token must carry to call the route. */
+  readonly scope: Scope;
   /** The function consuming `queue`; every operation on one queue names the same function. */
   readonly handler: HandlerName;
   /** What carrying the operation out does to the items table; the consumer's role gets the union. */
   readonly itemsTableActions: readonly ItemsTableAction[];
+  /** What it reads through the index of each user's items, newest first. @default nothing */
+  readonly ownerIndexActions?: readonly ItemsTableAction[];
   /** Text of the 202 answer's `message`. */
   readonly acceptedMessage: string;
   /** The JSON body the route takes, validated by API Gateway against this model. @default no body */
@@ -66,6 +80,7 @@ export interface OperationSpec {
  */
 export const OPERATION_CATALOGUE = {
   create: {
+    scope: SCOPES.write,
     method: "POST",
     path: "items",
     queue: "create",
@@ -77,16 +92,19 @@ export const OPERATION_CATALOGUE = {
     carriesQuery: false,
   },
   list: {
+    scope: SCOPES.read,
     method: "GET",
     path: "items",
     queue: "read",
     handler: "items-read",
-    itemsTableActions: ["dynamodb:Scan"],
+    itemsTableActions: [],
+    ownerIndexActions: ["dynamodb:Query"],
     acceptedMessage: "Item list request received",
     carriesItemId: false,
     carriesQuery: true,
   },
   get: {
+    scope: SCOPES.read,
     method: "GET",
     path: "items/{id}",
     queue: "read",
@@ -97,6 +115,7 @@ export const OPERATION_CATALOGUE = {
     carriesQuery: false,
   },
   update: {
+    scope: SCOPES.write,
     method: "PUT",
     path: "items/{id}",
     queue: "update",
@@ -108,6 +127,7 @@ export const OPERATION_CATALOGUE = {
     carriesQuery: false,
   },
   delete: {
+    scope: SCOPES.write,
     method: "DELETE",
     path: "items/{id}",
     queue: "delete",

@@ -1,36 +1,42 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { connectionsFor, deleteConnection } from "./lib/connections.ts";
-import { describeIssues, outcomeSchema } from "./lib/contracts.ts";
+import { connectionsOf, deleteConnection } from "./lib/connections.ts";
+import { describeIssues, notificationSchema } from "./lib/contracts.ts";
 import { storeOutcome } from "./lib/outcome-store.ts";
 import { logger, metrics } from "./lib/powertools.ts";
-import { sendFrame } from "./lib/websocket-client.ts";
+import { pushAll } from "./lib/push.ts";
 
 const processor = new BatchProcessor(EventType.SQS);
 
 /**
- * Stores the outcome before pushing it, so a client that subscribes later still finds it; then pushes
- * the stored (first) outcome to every subscriber and forgets subscribers that have gone away.
+ * Stores the outcome before pushing it, so a client that connects later still finds it; then pushes the
+ * stored (first) outcome to every open socket of its owner that is not narrowed to another request. A push
+ * that fails is not retried by failing the record (that would push again to everyone who already has it): the
+ * outcome is stored, and the client's `status` catch-up finds it.
  */
-async function deliver(record: SQSRecord): Promise<void> {
-  const parsed = outcomeSchema.safeParse(safeJson(record.body));
+async function deliver(record: SQSRecord, context: Context): Promise<void> {
+  const parsed = notificationSchema.safeParse(safeJson(record.body));
   if (!parsed.success) {
     // Not retryable, but also not answerable: fail the record so it reaches the DLQ for triage.
-    throw new Error(`Malformed outcome in message ${record.messageId}: ${describeIssues(parsed.error)}`);
+    throw new Error(`Malformed notification in message ${record.messageId}: ${describeIssues(parsed.error)}`);
   }
-  const outcome = await storeOutcome(parsed.data);
-  const subscribers = await connectionsFor(outcome.requestId);
-  let gone = 0;
-  for (const connectionId of subscribers) {
-    if ((await sendFrame(connectionId, outcome)) === "gone") {
-      await deleteConnection(connectionId);
-      gone += 1;
-    }
-  }
-  metrics.addMetric("NotificationsPushed", MetricUnit.Count, subscribers.length - gone);
-  if (gone > 0) metrics.addMetric("StaleConnectionsRemoved", MetricUnit.Count, gone);
-  logger.info("Outcome delivered", { requestId: outcome.requestId, subscribers: subscribers.length, gone });
+  const { owner, outcome } = await storeOutcome(parsed.data);
+  const subscribers = (await connectionsOf(owner)).filter(
+    (connection) => connection.requestId === undefined || connection.requestId === outcome.requestId,
+  );
+  const results = await pushAll(subscribers, outcome, context);
+  const forgotten = await Promise.all(results.gone.map((connectionId) => deleteConnection(connectionId)));
+  metrics.addMetric("NotificationsPushed", MetricUnit.Count, results.sent);
+  if (forgotten.length > 0) metrics.addMetric("StaleConnectionsRemoved", MetricUnit.Count, forgotten.length);
+  if (results.failed > 0) metrics.addMetric("NotificationPushesFailed", MetricUnit.Count, results.failed);
+  logger.info("Outcome delivered", {
+    requestId: outcome.requestId,
+    subscribers: subscribers.length,
+    sent: results.sent,
+    gone: results.gone.length,
+    failed: results.failed,
+  });
 }
 
 function safeJson(body: string): unknown {
@@ -44,7 +50,7 @@ function safeJson(body: string): unknown {
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   logger.addContext(context);
   try {
-    return await processPartialResponse(event, deliver, processor, {
+    return await processPartialResponse(event, (record: SQSRecord) => deliver(record, context), processor, {
       context,
       throwOnFullBatchFailure: false,
     });

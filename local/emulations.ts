@@ -60,7 +60,8 @@ export interface ResolvedEnvironment {
 
 /**
  * Resolves the Terraform expressions the stack puts in a function's environment (`${type.id.attribute}`,
- * and `replace(<expression>, "from", "to")`, which the stack uses on the WebSocket stage URL) to local values.
+ * `replace(<expression>, "from", "to")`, which the stack uses on the WebSocket stage URL, and
+ * `join("sep", [<expression>, ...])`) to local values.
  */
 export function resolveEnvironment(
   stack: StackJson,
@@ -87,11 +88,14 @@ export function resolveEnvironment(
     return undefined;
   };
   const evaluate = (expression: string): string | undefined => {
-    const call = /^replace\((.+), "([^"]*)", "([^"]*)"\)$/.exec(expression);
-    if (call)
-      return evaluate(call[1] as string)
-        ?.split(call[2] as string)
-        .join(call[3] as string);
+    const replace = /^replace\((.+), "([^"]*)", "([^"]*)"\)$/.exec(expression);
+    if (replace)
+      return evaluate(replace[1] as string)?.replaceAll(replace[2] as string, replace[3] as string);
+    const join = /^join\("([^"]*)", \[(.*)\]\)$/.exec(expression);
+    if (join) {
+      const parts = (join[2] as string).split(",").map((part) => evaluate(part.trim()));
+      return parts.every((part) => part !== undefined) ? parts.join(join[1] as string) : undefined;
+    }
     return reference(expression);
   };
   const variables = Object.fromEntries(

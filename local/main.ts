@@ -8,6 +8,8 @@ import { readRestApi } from "../synthesized/rest-api.ts";
 import type { FunctionModel } from "../synthesized/service-model.ts";
 import { readStackModel } from "../synthesized/service-model.ts";
 import type { StackJson } from "../synthesized/stack-json.ts";
+import { cognitoEmulation, startIdentityServer } from "./cognito/server.ts";
+import { LocalUserPool, readAppClients } from "./cognito/user-pool.ts";
 import { createTables, dynamoEmulation, startDynamo, startTtlSweeper } from "./dynamodb.ts";
 import { type LocalEmulation, resolveEnvironment, unemulatedResourceTypes } from "./emulations.ts";
 import { EventSourcePoller } from "./event-sources.ts";
@@ -20,9 +22,12 @@ import { startWebSocketServer, websocketEmulation } from "./websocket/server.ts"
 
 const USAGE = `usage: npm run local -- [options]            run the dev stack on this machine
        npm run local -- dlq list|redrive         inspect or redrive the running runner's DLQ
+       npm run local -- token <username> [--scope items/read[,items/write]]
+                                                 print an access token of the running runner's user pool
 options:
   --rest-port <n>         REST API port (default 3000)
   --ws-port <n>           WebSocket port (default 3001)
+  --auth-port <n>         local user pool: Hosted UI, token endpoint, JWKS (default 3002)
   --api-key <key>         the API key to require (default: a new random key, printed)
   --data <folder>         keep DynamoDB data in this folder (default: in memory)
   --time-scale <x>        multiply visibility timeouts and batching windows (default 1)
@@ -47,7 +52,17 @@ function parseArguments(argv: string[]) {
       index += 1;
     } else positional.push(argument);
   }
-  const known = ["rest-port", "ws-port", "api-key", "data", "time-scale", "inject-fault", "log-level"];
+  const known = [
+    "rest-port",
+    "ws-port",
+    "auth-port",
+    "api-key",
+    "data",
+    "time-scale",
+    "inject-fault",
+    "log-level",
+    "scope",
+  ];
   const unknown = Object.keys(options).filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown option --${unknown[0]}\n${USAGE}`);
   const port = (name: string, fallback: number) => {
@@ -62,6 +77,8 @@ function parseArguments(argv: string[]) {
     positional,
     restPort: port("rest-port", 3000),
     wsPort: port("ws-port", 3001),
+    authPort: port("auth-port", 3002),
+    scopes: options.scope?.split(",").filter(Boolean) ?? [],
     apiKey: options["api-key"] ?? `local-${randomBytes(12).toString("hex")}`,
     dataFolder: options.data,
     timeScale,
@@ -121,6 +138,10 @@ async function run(options: ReturnType<typeof parseArguments>) {
   const model = readStackModel(stack, stackDir);
   const queueArn = (name: string) => `arn:aws:sqs:${model.region}:${LOCAL_ACCOUNT_ID}:${name}`;
   const [restPort, wsPort] = [await freePort(options.restPort), await freePort(options.wsPort)];
+  const restUrl = `http://127.0.0.1:${restPort}`;
+  const userPool = new LocalUserPool(model.region, readAppClients(stack));
+  // The runner serves the web client itself, wherever it listens: Cognito would need it among the callback URLs.
+  const identity = await startIdentityServer(userPool, options.authPort, [`${restUrl}/`]);
 
   const dynamo = await startDynamo(projectRoot, options.dataFolder);
   await createTables(model.tables, dynamo.endpoint);
@@ -141,6 +162,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     lambdaEmulation,
     restApiEmulation,
     websocketEmulation(`${websocketHttpUrl}/${model.websocketStage}`),
+    cognitoEmulation(userPool),
   ];
   const unemulated = unemulatedResourceTypes(stack, emulations);
   if (unemulated.length > 0)
@@ -156,6 +178,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.url,
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: identity.url,
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
       POWERTOOLS_LOG_LEVEL: options.logLevel,
       POWERTOOLS_METRICS_DISABLED: "true",
@@ -184,6 +207,9 @@ async function run(options: ReturnType<typeof parseArguments>) {
     (queue) => !queue.redrive && model.queues.some((other) => other.redrive?.deadLetterQueue === queue.name),
   );
   const websocketUrl = `ws://127.0.0.1:${wsPort}`;
+  const webClient = userPool.clients.find((client) => client.flows.includes("code"));
+  if (!webClient)
+    throw new Error("The stack declares no web client (authorization code flow) in its user pool");
   const json = (response: ServerResponse, status: number, body: unknown) => {
     response.writeHead(status, { "content-type": "application/json" });
     response.end(JSON.stringify(body));
@@ -217,9 +243,10 @@ async function run(options: ReturnType<typeof parseArguments>) {
       return true;
     }
     return serveWebClient(request, response, {
-      restUrl: `http://127.0.0.1:${restPort}`,
+      restUrl,
       websocketUrl,
       apiKey: options.apiKey,
+      auth: { domainUrl: identity.url, clientId: webClient.clientId, scopes: webClient.scopes },
     });
   };
   const queueOfUri = (uri: string) => {
@@ -235,6 +262,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     dynamoEndpoint: dynamo.endpoint,
     region: model.region,
     apiKey: options.apiKey,
+    verifyToken: (token, scopes) => userPool.verifyForRestMethod(token, scopes),
     port: restPort,
     log,
     extraRoutes,
@@ -242,14 +270,18 @@ async function run(options: ReturnType<typeof parseArguments>) {
   const websocket = await startWebSocketServer({
     host,
     routes: model.websocketRoutes,
+    authorizers: model.websocketAuthorizers,
     stage: model.websocketStage,
     port: wsPort,
     log,
   });
 
-  console.log(`REST API    ${rest.url}   (x-api-key: ${options.apiKey})`);
+  console.log(`REST API    ${rest.url}   (x-api-key: ${options.apiKey}; Authorization: Bearer <token>)`);
   console.log(
-    `WebSocket   ${websocket.url}/?requestId=<requestId>   @connections at ${websocket.callbackUrl}/${model.websocketStage}`,
+    `WebSocket   ${websocket.url}/?token=<access token>   @connections at ${websocket.callbackUrl}/${model.websocketStage}`,
+  );
+  console.log(
+    `Sign-in     ${identity.url}   (pool ${userPool.poolId}; any username; npm run local -- token <username>${options.authPort === 3002 ? "" : ` --auth-port ${options.authPort}`})`,
   );
   console.log(`Web client  ${rest.url}/`);
   console.log(
@@ -260,7 +292,14 @@ async function run(options: ReturnType<typeof parseArguments>) {
   const shutdown = async () => {
     for (const poller of pollers) poller.stop();
     ttlSweeper.stop();
-    await Promise.allSettled([rest.close(), websocket.close(), sqs.close(), host.close(), dynamo.close()]);
+    await Promise.allSettled([
+      rest.close(),
+      websocket.close(),
+      sqs.close(),
+      identity.close(),
+      host.close(),
+      dynamo.close(),
+    ]);
     broker.close();
     process.exit(0);
   };
@@ -268,9 +307,27 @@ async function run(options: ReturnType<typeof parseArguments>) {
   process.on("SIGTERM", shutdown);
 }
 
+/** Prints one line: an access token for `username` from the running runner's user pool. */
+async function tokenCommand(username: string | undefined, authPort: number, scopes: readonly string[]) {
+  if (!username) throw new Error(USAGE);
+  const response = await fetch(`http://127.0.0.1:${authPort}/_local/token`, {
+    method: "POST",
+    body: JSON.stringify({ username, scopes }),
+  }).catch(() => {
+    throw new Error(
+      `no local runner answers on port ${authPort}: start it with npm run local (or pass --auth-port)`,
+    );
+  });
+  const answer = (await response.json()) as { access_token?: string; error?: string };
+  if (!response.ok || !answer.access_token) throw new Error(answer.error ?? `HTTP ${response.status}`);
+  console.log(answer.access_token);
+}
+
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   if (options.positional[0] === "dlq") return dlqCommand(options.positional[1], options.restPort);
+  if (options.positional[0] === "token")
+    return tokenCommand(options.positional[1], options.authPort, options.scopes);
   if (options.positional.length > 0) throw new Error(`unknown command ${options.positional[0]}\n${USAGE}`);
   await run(options);
 }

@@ -7,7 +7,11 @@ import WebSocket from "ws";
 export interface RunningService {
   restUrl: string;
   websocketUrl: string;
+  /** The local user pool: Hosted UI, token endpoint, JWKS. */
+  authUrl: string;
   apiKey: string;
+  /** An access token (both scopes) of the user the helpers below act as unless told otherwise. */
+  token: string;
   /** The runner's process id, for reading its CPU time. */
   pid: number;
   /**
@@ -34,6 +38,8 @@ export async function startLocalService(extraArguments: string[] = []): Promise<
       "--rest-port",
       "0",
       "--ws-port",
+      "0",
+      "--auth-port",
       "0",
       "--api-key",
       apiKey,
@@ -65,10 +71,13 @@ export async function startLocalService(extraArguments: string[] = []): Promise<
   });
   const restUrl = /REST API\s+(http:\/\/\S+)/.exec(output)?.[1] ?? "";
   const websocketUrl = /WebSocket\s+(ws:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? "";
+  const authUrl = /Sign-in\s+(http:\/\/\S+)/.exec(output)?.[1] ?? "";
   return {
     restUrl,
     websocketUrl,
+    authUrl,
     apiKey,
+    token: await tokenFor({ authUrl }, "e2e-user"),
     pid: child.pid ?? 0,
     agent,
     output: () => output,
@@ -81,7 +90,25 @@ export async function startLocalService(extraArguments: string[] = []): Promise<
   };
 }
 
-/** Calls the REST API with the service's API key; a string body is sent as it is, anything else as JSON. */
+/** An access token of the local user pool for `username`, with the given scopes (default: every API scope). */
+export async function tokenFor(
+  service: Pick<RunningService, "authUrl">,
+  username: string,
+  scopes: readonly string[] = [],
+): Promise<string> {
+  const response = await fetch(`${service.authUrl}/_local/token`, {
+    method: "POST",
+    body: JSON.stringify({ username, scopes }),
+  });
+  const answer = (await response.json()) as { access_token?: string; error?: string };
+  if (!answer.access_token) throw new Error(`no token for ${username}: ${answer.error ?? response.status}`);
+  return answer.access_token;
+}
+
+/**
+ * Calls the REST API with the service's API key and, unless `headers` says otherwise, its user's token; a string
+ * body is sent as it is, anything else as JSON.
+ */
 export function request(
   service: RunningService,
   method: string,
@@ -98,6 +125,7 @@ export function request(
         agent: service.agent,
         headers: {
           "x-api-key": service.apiKey,
+          authorization: `Bearer ${service.token}`,
           ...(body === undefined ? {} : { "content-type": "application/json" }),
           "content-length": Buffer.byteLength(payload),
           ...headers,
@@ -128,9 +156,17 @@ export interface Subscription {
   readonly notification: Promise<Record<string, unknown>>;
 }
 
-/** Opens a WebSocket subscribed to a request id, as the web client does; resolves once it is open. */
-export function subscribe(service: RunningService, requestId: string): Promise<Subscription> {
-  const socket = new WebSocket(`${service.websocketUrl}/?requestId=${requestId}`);
+/**
+ * Opens a WebSocket as the service's user (or `token`'s), narrowed to one request's outcome when `requestId` is
+ * given; resolves once it is open.
+ */
+export function subscribe(
+  service: RunningService,
+  requestId?: string,
+  token = service.token,
+): Promise<Subscription> {
+  const narrowing = requestId ? `&requestId=${requestId}` : "";
+  const socket = new WebSocket(`${service.websocketUrl}/?token=${token}${narrowing}`);
   const notification = new Promise<Record<string, unknown>>((resolve) => {
     socket.on("message", (data) => {
       const frame = JSON.parse(String(data)) as Record<string, unknown>;
@@ -139,6 +175,10 @@ export function subscribe(service: RunningService, requestId: string): Promise<S
   });
   return new Promise((resolve, reject) => {
     socket.once("open", () => resolve({ socket, notification }));
+    socket.once("unexpected-response", (_request, response) => {
+      socket.terminate();
+      reject(new Error(`WebSocket refused with ${response.statusCode}`));
+    });
     socket.once("error", (error) => {
       socket.terminate();
       reject(error);

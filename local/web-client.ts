@@ -6,13 +6,21 @@ const FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/index.html": { file: "index.html", type: "text/html; charset=utf-8" },
   "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/auth.js": { file: "auth.js", type: "text/javascript; charset=utf-8" },
   "/styles.css": { file: "styles.css", type: "text/css; charset=utf-8" },
 };
 
 export interface WebClientConfig {
   readonly restUrl: string;
   readonly websocketUrl: string;
+  /** Meters the client (usage plans); identity is the user's token. Public by design. */
   readonly apiKey: string;
+  /** Where users sign in: the Hosted UI's base URL (`/oauth2/authorize`, `/oauth2/token`, `/logout`), the app client. */
+  readonly auth: {
+    readonly domainUrl: string;
+    readonly clientId: string;
+    readonly scopes: readonly string[];
+  };
 }
 
 /**

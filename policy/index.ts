@@ -7,6 +7,10 @@ import { APIG3 } from "./rules/APIG3.ts";
 import { APIG4 } from "./rules/APIG4.ts";
 import { APIG5 } from "./rules/APIG5.ts";
 import { APIG6 } from "./rules/APIG6.ts";
+import { APIG7 } from "./rules/APIG7.ts";
+import { APIG8 } from "./rules/APIG8.ts";
+import { COG1 } from "./rules/COG1.ts";
+import { COG2 } from "./rules/COG2.ts";
 import { CW1 } from "./rules/CW1.ts";
 import { DDB1 } from "./rules/DDB1.ts";
 import { DDB2 } from "./rules/DDB2.ts";
@@ -67,6 +71,10 @@ export const RULES: readonly PolicyRule[] = [
   APIG4,
   APIG5,
   APIG6,
+  APIG7,
+  APIG8,
+  COG1,
+  COG2,
   CW1,
 ];
 

@@ -1,19 +1,19 @@
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import {
   type RunningService,
   request,
-  type Subscription,
   startLocalService,
   subscribe,
+  tokenFor,
 } from "../local/service-client.ts";
 
-// `npm run bench:local -- [--rate 100] [--seconds 30] [--warmup 30]`: sends POST /items at a fixed rate against
-// `npm run local` and measures, per request, the time from sending the POST to receiving its notification on a
-// WebSocket subscribed beforehand (the client chooses its request id with X-Amzn-RequestId, as the API allows).
-// The first --warmup seconds run at the same rate and are not counted: they are the runner's JIT warming up
-// (V8 compiling the handlers, the SDK and the servers), which a deployed function pays once per environment.
-// A request whose notification has not arrived 10 s after the last send is lost.
+// `npm run bench:local -- [--rate 100] [--seconds 30] [--warmup 30] [--users 20]`: sends POST /items at a fixed
+// rate against `npm run local`, each as one of `--users` signed-in users (an access token each, and one
+// WebSocket each, opened through the $connect authorizer as a browser tab would), and measures, per request, the
+// time from sending the POST to receiving its notification on its user's socket. The first --warmup seconds run
+// at the same rate and are not counted: they are the runner's JIT warming up (V8 compiling the handlers, the SDK
+// and the servers), which a deployed function pays once per environment. A request whose notification has not
+// arrived 10 s after the last send is lost.
 
 const option = (name: string, fallback: number, allowZero = false) => {
   const index = process.argv.indexOf(`--${name}`);
@@ -25,6 +25,7 @@ const option = (name: string, fallback: number, allowZero = false) => {
 const rate = option("rate", 100);
 const seconds = option("seconds", 30);
 const warmupSeconds = option("warmup", 30, true);
+const userCount = option("users", 20);
 const LOST_AFTER_MS = 10_000;
 
 interface Tally {
@@ -35,44 +36,73 @@ interface Tally {
   errors: Map<string, number>;
 }
 
-async function one(service: RunningService, tally: Tally, deadline: number): Promise<void> {
-  const requestId = randomUUID();
-  let subscription: Subscription | undefined;
+/** A signed-in user with the one socket every outcome of theirs arrives on. */
+interface BenchUser {
+  readonly service: RunningService;
+  /** Arrival time of each notification by request id, for requests whose 202 may not have arrived yet. */
+  readonly arrivals: Map<string, number>;
+  readonly waiting: Map<string, (arrivedAt: number) => void>;
+}
+
+async function signIn(
+  service: RunningService,
+  index: number,
+): Promise<{ user: BenchUser; connectMs: number }> {
+  const user: BenchUser = {
+    service: { ...service, token: await tokenFor(service, `bench-${index}`) },
+    arrivals: new Map(),
+    waiting: new Map(),
+  };
+  const started = performance.now();
+  const { socket } = await subscribe(user.service);
+  const connectMs = performance.now() - started;
+  socket.on("message", (data) => {
+    const arrivedAt = performance.now();
+    const frame = JSON.parse(String(data)) as { type?: string; requestId?: string };
+    if (frame.type !== "notification" || !frame.requestId) return;
+    const resolve = user.waiting.get(frame.requestId);
+    if (resolve) {
+      user.waiting.delete(frame.requestId);
+      resolve(arrivedAt);
+    } else user.arrivals.set(frame.requestId, arrivedAt);
+  });
+  return { user, connectMs };
+}
+
+async function one(user: BenchUser, tally: Tally, deadline: number): Promise<void> {
   try {
-    subscription = await subscribe(service, requestId);
-    const notifiedAt = subscription.notification.then(() => performance.now());
     const sentAt = performance.now();
-    const { status } = await request(
-      service,
-      "POST",
-      "/items",
-      { name: `bench ${requestId.slice(0, 8)}` },
-      { "x-amzn-requestid": requestId },
-    );
+    const { status, json } = await request(user.service, "POST", "/items", {
+      name: `bench ${sentAt.toFixed(0)}`,
+    });
     tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
     if (status !== 202) {
       tally.refused += 1;
       return;
     }
+    const requestId = String(json.requestId);
+    const early = user.arrivals.get(requestId);
+    user.arrivals.delete(requestId);
     let timer: NodeJS.Timeout | undefined;
-    const arrived = await Promise.race([
-      notifiedAt,
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
-      }),
-    ]);
+    const arrived =
+      early ??
+      (await Promise.race([
+        new Promise<number>((resolve) => user.waiting.set(requestId, resolve)),
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
+        }),
+      ]));
     clearTimeout(timer);
+    user.waiting.delete(requestId);
     if (arrived !== undefined) tally.latencies.push(arrived - sentAt);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     tally.errors.set(message, (tally.errors.get(message) ?? 0) + 1);
-  } finally {
-    subscription?.socket.close();
   }
 }
 
 /** Sends `count` requests at `rate` per second; resolves when every one is notified or given up on. */
-async function phase(service: RunningService, count: number): Promise<Tally & { sendSeconds: number }> {
+async function phase(users: readonly BenchUser[], count: number): Promise<Tally & { sendSeconds: number }> {
   const tally: Tally = { latencies: [], statuses: new Map(), refused: 0, errors: new Map() };
   const started = performance.now();
   const deadline = started + (count * 1000) / rate + LOST_AFTER_MS;
@@ -80,7 +110,7 @@ async function phase(service: RunningService, count: number): Promise<Tally & { 
   for (let index = 0; index < count; index += 1) {
     const wait = started + (index * 1000) / rate - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    inFlight.push(one(service, tally, deadline));
+    inFlight.push(one(users[index % users.length] as BenchUser, tally, deadline));
   }
   const sendSeconds = (performance.now() - started) / 1000;
   await Promise.all(inFlight);
@@ -110,9 +140,17 @@ function processCpuMs(pid: number): number | undefined {
 async function main(): Promise<void> {
   const service = await startLocalService();
   try {
+    const signedIn = await Promise.all(
+      Array.from({ length: userCount }, (_, index) => signIn(service, index)),
+    );
+    const users = signedIn.map((entry) => entry.user);
+    const connects = signedIn.map((entry) => entry.connectMs).sort((a, b) => a - b);
+    console.log(
+      `${userCount} users signed in, one socket each: $connect with its authorizer p50 ${(connects[Math.floor(connects.length / 2)] ?? 0).toFixed(1)} ms, max ${(connects.at(-1) ?? 0).toFixed(1)} ms (first ones cold)`,
+    );
     if (warmupSeconds > 0) {
       const count = Math.round(rate * warmupSeconds);
-      const warmup = await phase(service, count);
+      const warmup = await phase(users, count);
       console.log(
         `warm-up (not counted): ${count} requests at ${rate}/s for ${warmupSeconds} s; ${accountFor(warmup, count)}`,
       );
@@ -120,7 +158,7 @@ async function main(): Promise<void> {
     const total = Math.round(rate * seconds);
     const serviceCpuBefore = processCpuMs(service.pid);
     const generatorCpuBefore = process.cpuUsage();
-    const measured = await phase(service, total);
+    const measured = await phase(users, total);
     const serviceCpuMs =
       serviceCpuBefore === undefined ? undefined : (processCpuMs(service.pid) ?? 0) - serviceCpuBefore;
     const generatorCpu = process.cpuUsage(generatorCpuBefore);

@@ -16,6 +16,19 @@ import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from "../handlers/lib/limits.ts";
 
 export const UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
 
+/** A request id as `REQUEST_ID_OF_CALL` makes it (the handlers' contract holds the same bounds). */
+export const REQUEST_ID_PATTERN = "[A-Za-z0-9_-]{8,64}";
+
+/**
+ * VTL setting `$apiRequestId`, the id of this API call: API Gateway's `$context.extendedRequestId`, which no
+ * caller can set or override (unlike `$context.requestId`, which an `X-Amzn-RequestId` header replaces), made
+ * URL-safe (it is base64, and a request id travels in paths and query strings). It is both the request id the
+ * client correlates outcomes with and the command's id, from which a created item's id derives: redelivery and
+ * DLQ redrive carry the same envelope, so they land on the same item.
+ */
+export const REQUEST_ID_OF_CALL =
+  '#set($apiRequestId = $context.extendedRequestId.replace("+", "-").replace("/", "_").replace("=", ""))';
+
 /** A path or query-string parameter and the rule it must meet. */
 export interface ParameterRule {
   readonly location: "path" | "querystring";
@@ -38,8 +51,8 @@ export const REQUEST_ID_RULE: ParameterRule = {
   location: "path",
   name: "requestId",
   required: true,
-  pattern: UUID_PATTERN,
-  problem: "requestId: must be a UUID",
+  pattern: REQUEST_ID_PATTERN,
+  problem: "requestId: must be the requestId of a 202 answer",
 };
 export const LIST_LIMIT_RULE: ParameterRule = {
   location: "querystring",
@@ -114,7 +127,10 @@ export function ruleChecks(rules: readonly ParameterRule[]): string {
 function commandEnvelope(route: CommandRoute): string {
   const parts = [
     encodedLiteral('{"requestId":"'),
-    `$util.urlEncode(${jsonStringContent("$context.requestId")})`,
+    `$util.urlEncode(${jsonStringContent("$apiRequestId")})`,
+    // The caller's identity comes from the verified token's claims, never from anything the client sends.
+    encodedLiteral('","owner":"'),
+    `$util.urlEncode(${jsonStringContent("$context.authorizer.claims.sub")})`,
     encodedLiteral(`","operation":"${route.operation}","id":`),
   ];
   if (route.itemId) {
@@ -138,9 +154,10 @@ function commandEnvelope(route: CommandRoute): string {
 export function sendCommandTemplate(route: CommandRoute): string {
   const attributes = [
     `MessageAttribute.1.Name=operation&MessageAttribute.1.Value.DataType=String&MessageAttribute.1.Value.StringValue=${route.operation}`,
-    "MessageAttribute.2.Name=requestId&MessageAttribute.2.Value.DataType=String&MessageAttribute.2.Value.StringValue=$util.urlEncode($context.requestId)",
+    "MessageAttribute.2.Name=requestId&MessageAttribute.2.Value.DataType=String&MessageAttribute.2.Value.StringValue=$util.urlEncode($apiRequestId)",
   ].join("&");
   return (
+    REQUEST_ID_OF_CALL +
     ruleChecks(routeRules(route)) +
     `#if($problem == "")Action=SendMessage&MessageBody=${commandEnvelope(route)}&${attributes}` +
     "#{else}Action=SendMessage#end"
@@ -165,10 +182,10 @@ export function corsHeaders(origins: readonly string[]): string {
 
 /** 202 answer of a command route. */
 export function acceptedTemplate(route: CommandRoute, origins: readonly string[]): string {
-  return `${corsHeaders(origins)}{"message":"${route.acceptedMessage}","requestId":"${jsonStringContent("$context.requestId")}"}`;
+  return `${corsHeaders(origins)}${REQUEST_ID_OF_CALL}{"message":"${route.acceptedMessage}","requestId":"${jsonStringContent("$apiRequestId")}"}`;
 }
 
-const INTERNAL_ERROR_BODY = `{"error":"internal error","requestId":"${jsonStringContent("$context.requestId")}"}`;
+const INTERNAL_ERROR_BODY = `${REQUEST_ID_OF_CALL}{"error":"internal error","requestId":"${jsonStringContent("$apiRequestId")}"}`;
 
 /**
  * Answer to a 4xx from the integration: a broken parameter rule becomes 400 naming it; anything else is
@@ -188,24 +205,32 @@ export function internalErrorTemplate(origins: readonly string[]): string {
   return corsHeaders(origins) + INTERNAL_ERROR_BODY;
 }
 
-/** Request template of `GET /requests/{requestId}`: a consistent DynamoDB `GetItem` on the outcome. */
+/**
+ * Request template of `GET /requests/{requestId}`: a consistent DynamoDB `GetItem` of the outcome and its
+ * owner (`owner` is a DynamoDB reserved word, hence the placeholder).
+ */
 export function getOutcomeTemplate(tableName: string): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(tableName)) throw new Error(`Unexpected table name: ${tableName}`);
   return (
     `#set($requestId = "$!input.params().path.get('requestId')")` +
     `{"TableName":"${tableName}","Key":{"requestId":{"S":"${jsonStringContent("$requestId")}"}},` +
-    `"ConsistentRead":true,"ProjectionExpression":"outcome"}`
+    `"ConsistentRead":true,"ProjectionExpression":"outcome, #owner","ExpressionAttributeNames":{"#owner":"owner"}}`
   );
 }
 
-/** Answer of `GET /requests/{requestId}`: the stored outcome frame, 404 while there is none, 400 for a bad id. */
+/**
+ * Answer of `GET /requests/{requestId}`: the stored outcome frame to the user who made the request; 404 while
+ * there is none and, the same 404, to anyone else (another user learns nothing, not even that it exists);
+ * 400 for an id no request can have.
+ */
 export function outcomeResponseTemplate(origins: readonly string[]): string {
   return (
     corsHeaders(origins) +
     ruleChecks([REQUEST_ID_RULE]) +
     `#set($outcome = $input.path('$.Item.outcome.S'))` +
+    `#set($owner = $input.path('$.Item.owner.S'))` +
     `#if($problem != "")#set($context.responseOverride.status = 400){"error":"$problem"}` +
-    `#elseif("$!outcome" == "")#set($context.responseOverride.status = 404)` +
+    `#elseif("$!outcome" == "" || "$!owner" == "" || "$!owner" != "$!context.authorizer.claims.sub")#set($context.responseOverride.status = 404)` +
     `{"error":"no outcome for this request yet: it is pending, unknown or expired","requestId":"${jsonStringContent("$requestId")}"}` +
     "#{else}$outcome#end"
   );

@@ -11,7 +11,10 @@ export { COMMAND_QUEUES, type CommandQueueName } from "../handlers/catalogue.ts"
 export const QUEUE_NAMES = [...COMMAND_QUEUES, "notifications"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
-export const CONNECTIONS_BY_REQUEST_INDEX = "requestId-index";
+/** A user's items, newest first: partition `owner`, sort `created_at`. */
+export const ITEMS_BY_OWNER_INDEX = "owner-created-index";
+/** A user's open connections: partition `owner`. */
+export const CONNECTIONS_BY_OWNER_INDEX = "owner-index";
 export const WEBSOCKET_STAGE = "live";
 export const REST_STAGE = "v1";
 export const METRICS_NAMESPACE = "EventCrud";

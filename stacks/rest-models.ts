@@ -14,6 +14,8 @@ export interface CommandRouteSpec {
   /** Resource path below the API root. */
   readonly path: string;
   readonly queue: CommandQueueName;
+  /** OAuth scopes of which the caller's access token must carry one. */
+  readonly scopes: readonly string[];
   readonly command: CommandRoute;
   /** Name of the JSON Schema model the body must match. @default no body */
   readonly bodyModel?: BodyModelName;
@@ -26,6 +28,7 @@ function commandRoute(operation: Operation): CommandRouteSpec {
     method: spec.method,
     path: spec.path,
     queue: spec.queue,
+    scopes: [spec.scope],
     ...(bodyModel ? { bodyModel } : {}),
     command: {
       operation,
@@ -68,6 +71,6 @@ export const REQUEST_MODELS: Readonly<Record<BodyModelName, Record<string, unkno
   },
 };
 
-/** Headers browsers may send cross-origin: the body type, the API key, and a caller-chosen request id. */
-export const CORS_ALLOWED_HEADERS = ["Content-Type", "X-Api-Key", "X-Amzn-RequestId"] as const;
+/** Headers browsers may send cross-origin: the body type, the user's token and the client's API key. */
+export const CORS_ALLOWED_HEADERS = ["Content-Type", "Authorization", "X-Api-Key"] as const;
 export const CORS_MAX_AGE_SECONDS = 600;

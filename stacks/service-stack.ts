@@ -4,6 +4,7 @@ import type { EnvironmentConfig } from "../environments/environment-config.ts";
 import type { HandlerName } from "../handlers/catalogue.ts";
 import { addFoundation } from "./capabilities/foundation.ts";
 import { addFunctions } from "./capabilities/functions.ts";
+import { addIdentity } from "./capabilities/identity.ts";
 import { addMessaging } from "./capabilities/messaging.ts";
 import { addObservability } from "./capabilities/observability.ts";
 import { addOutputs } from "./capabilities/outputs.ts";
@@ -15,6 +16,7 @@ import type { EncryptionKey } from "./constructs/encryption-key.ts";
 import type { RestApi } from "./constructs/rest-api.ts";
 import type { ServiceAlarms } from "./constructs/service-alarms.ts";
 import type { ServiceQueues } from "./constructs/service-queues.ts";
+import type { UserDirectory } from "./constructs/user-directory.ts";
 import type { WebSocketApi } from "./constructs/websocket-api.ts";
 import type { QueueName } from "./names.ts";
 
@@ -33,6 +35,7 @@ export interface ServiceStackProps {
  */
 export class ServiceStack extends TerraformStack {
   readonly key: EncryptionKey;
+  readonly users: UserDirectory;
   readonly tables: Storage;
   readonly queues: ServiceQueues<QueueName>;
   readonly websocket: WebSocketApi;
@@ -45,6 +48,7 @@ export class ServiceStack extends TerraformStack {
     const { config, bundles } = props;
     const foundation = addFoundation(this, config);
     this.key = foundation.key;
+    this.users = addIdentity(this, config);
     this.tables = addStorage(this, config, foundation.keyArn);
     this.queues = addMessaging(this, config, foundation.keyArn);
     this.websocket = addWebSocketEdge(this, config, foundation);
@@ -55,9 +59,10 @@ export class ServiceStack extends TerraformStack {
       storage: this.tables,
       queues: this.queues,
       websocket: this.websocket,
+      identity: this.users,
     });
     routeWebSocket(this.websocket, this.functions);
-    const rest = addRestEdge(this, config, foundation, this.tables, this.queues);
+    const rest = addRestEdge(this, config, foundation, this.users, this.tables, this.queues);
     this.restApi = rest.api;
     this.alarms = addObservability(this, config, foundation.keyArn, {
       queues: this.queues,
@@ -72,6 +77,7 @@ export class ServiceStack extends TerraformStack {
       queues: this.queues,
       storage: this.tables,
       alarms: this.alarms,
+      users: this.users,
     });
   }
 }

@@ -20,6 +20,9 @@ export interface RouteSpec {
   /** Path with `{parameters}`, e.g. `/items/{id}`. */
   readonly path: string;
   readonly apiKeyRequired: boolean;
+  /** `NONE`, or `COGNITO_USER_POOLS` with the scopes of which an access token must carry one. */
+  readonly authorization: string;
+  readonly authorizationScopes: readonly string[];
   readonly requestParameters: Readonly<Record<string, boolean>>;
   readonly requestModel?: string;
   readonly validator?: { readonly body: boolean; readonly parameters: boolean };
@@ -135,6 +138,8 @@ export function readRestApi(stack: { resource: Resources }): RestApiTable {
       httpMethod: String(method.http_method),
       path: resourcePath(method.resource_id),
       apiKeyRequired: method.api_key_required === true,
+      authorization: String(method.authorization ?? "NONE"),
+      authorizationScopes: (method.authorization_scopes as string[] | undefined) ?? [],
       requestParameters: (method.request_parameters ?? {}) as Record<string, boolean>,
       requestModel: requestModel === undefined ? undefined : (modelNames.get(requestModel) ?? requestModel),
       validator:

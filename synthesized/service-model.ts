@@ -42,6 +42,12 @@ export interface QueueModel {
   readonly redrive?: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
 }
 
+export interface WebSocketAuthorizerModel {
+  readonly functionName: string;
+  /** Where the identity comes from, e.g. `route.request.querystring.token`: missing, API Gateway answers 401. */
+  readonly identitySources: readonly string[];
+}
+
 export interface StackModel {
   readonly region: string;
   readonly tables: readonly TableModel[];
@@ -50,6 +56,8 @@ export interface StackModel {
   readonly mappings: readonly MappingModel[];
   /** WebSocket route key to function name. */
   readonly websocketRoutes: Readonly<Record<string, string>>;
+  /** Route key to the REQUEST authorizer API Gateway runs before it (only `$connect` may have one). */
+  readonly websocketAuthorizers: Readonly<Record<string, WebSocketAuthorizerModel>>;
   readonly websocketStage: string;
 }
 
@@ -114,6 +122,7 @@ export function readStackModel(stack: StackJson, stackDir: string): StackModel {
   );
 
   const websocketRoutes: Record<string, string> = {};
+  const websocketAuthorizers: Record<string, WebSocketAuthorizerModel> = {};
   for (const route of resourcesOf(stack, "aws_apigatewayv2_route")) {
     const integrationId =
       /integrations\/\$\{aws_apigatewayv2_integration\.([\w-]+)\.id\}/.exec(
@@ -121,6 +130,13 @@ export function readStackModel(stack: StackJson, stackDir: string): StackModel {
       )?.[1] ?? "";
     const integration = stack.resource.aws_apigatewayv2_integration?.[integrationId];
     websocketRoutes[String(route.values.route_key)] = functionName(integration?.integration_uri);
+    const authorizer = findByReference(stack, route.values.authorizer_id);
+    if (route.values.authorization_type === "CUSTOM" && authorizer) {
+      websocketAuthorizers[String(route.values.route_key)] = {
+        functionName: functionName(authorizer.values.authorizer_uri),
+        identitySources: (authorizer.values.identity_sources as string[] | undefined) ?? [],
+      };
+    }
   }
   const [stage] = resourcesOf(stack, "aws_apigatewayv2_stage");
   return {
@@ -130,6 +146,7 @@ export function readStackModel(stack: StackJson, stackDir: string): StackModel {
     functions,
     mappings,
     websocketRoutes,
+    websocketAuthorizers,
     websocketStage: String(stage?.values.name ?? "live"),
   };
 }

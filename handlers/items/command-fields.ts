@@ -1,6 +1,12 @@
 import type * as z from "zod/mini";
 import { type Command, describeIssues, itemIdSchema } from "../lib/contracts.ts";
 import { PermanentError } from "../lib/errors.ts";
+import type { ChangeContext } from "./repository.ts";
+
+/** Who asked, and when API Gateway accepted the command: what orders and guards every change. */
+export function changeOf(command: Command): ChangeContext {
+  return { owner: command.owner, requestId: command.requestId, requestedAt: command.requestedAt };
+}
 
 /** The command's item id, or a VALIDATION fault naming the field. */
 export function commandItemId(command: Command): string {

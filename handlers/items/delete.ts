@@ -1,10 +1,7 @@
 import { createCommandConsumer } from "../lib/command-consumer.ts";
-import { commandItemId } from "./command-fields.ts";
+import { changeOf, commandItemId } from "./command-fields.ts";
 import { deleteItem } from "./repository.ts";
 
 export const handler = createCommandConsumer({
-  delete: async (command) => {
-    const deleted = await deleteItem(commandItemId(command));
-    return { id: deleted.id, deleted: true };
-  },
+  delete: async (command) => deleteItem(commandItemId(command), changeOf(command), new Date()),
 });

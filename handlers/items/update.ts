@@ -1,6 +1,6 @@
 import { createCommandConsumer } from "../lib/command-consumer.ts";
 import { updatePayloadSchema } from "../lib/contracts.ts";
-import { commandItemId, parseCommandPart } from "./command-fields.ts";
+import { changeOf, commandItemId, parseCommandPart } from "./command-fields.ts";
 import { updateItem } from "./repository.ts";
 
 export const handler = createCommandConsumer({
@@ -8,6 +8,7 @@ export const handler = createCommandConsumer({
     updateItem(
       commandItemId(command),
       parseCommandPart(updatePayloadSchema, command.payload, "payload"),
+      changeOf(command),
       new Date(),
     ),
 });

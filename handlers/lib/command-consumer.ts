@@ -7,6 +7,7 @@ import {
   describeIssues,
   type Operation,
   operationSchema,
+  ownerSchema,
   requestIdSchema,
 } from "./contracts.ts";
 import { PermanentError } from "./errors.ts";
@@ -36,7 +37,7 @@ export function createCommandConsumer(handlers: OperationHandlers) {
       throw new PermanentError("VALIDATION", `operation "${command.operation}" is not served by this queue`);
     }
     const result = await operate(command, record);
-    await publishOutcome(successOutcome(command.requestId, command.operation, result));
+    await publishOutcome(command.owner, successOutcome(command.requestId, command.operation, result));
   };
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {
@@ -50,8 +51,9 @@ export function createCommandConsumer(handlers: OperationHandlers) {
         throw error;
       }
       const requestId = recoverRequestId(record);
-      if (requestId === undefined) {
-        logger.error("Unanswerable command: no request id; leaving it for the DLQ", {
+      const owner = recoverOwner(record);
+      if (requestId === undefined || owner === undefined) {
+        logger.error("Unanswerable command: no request id or owner; leaving it for the DLQ", {
           messageId: record.messageId,
           reason: error.message,
         });
@@ -60,6 +62,7 @@ export function createCommandConsumer(handlers: OperationHandlers) {
       logger.warn("Command rejected", { requestId, code: error.code, reason: error.message });
       metrics.addMetric("CommandRejected", MetricUnit.Count, 1);
       await publishOutcome(
+        owner,
         errorOutcome(requestId, recoverOperation(record) ?? queueOperation, error.code, error.message),
       );
     }
@@ -95,6 +98,12 @@ function parseCommand(record: SQSRecord): Command {
 function recoverRequestId(record: SQSRecord): string | undefined {
   const candidates = [readBodyField(record, "requestId"), record.messageAttributes.requestId?.stringValue];
   return candidates.find((candidate): candidate is string => requestIdSchema.safeParse(candidate).success);
+}
+
+/** The owner of a message that failed validation: only from the body, where the template put the token's `sub`. */
+function recoverOwner(record: SQSRecord): string | undefined {
+  const owner = readBodyField(record, "owner");
+  return ownerSchema.safeParse(owner).success ? (owner as string) : undefined;
 }
 
 function recoverOperation(record: SQSRecord): Operation | undefined {

@@ -5,9 +5,16 @@ import { DESCRIPTION_MAX, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NAME_MAX } from ".
 
 export { DESCRIPTION_MAX, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NAME_MAX, OPERATIONS, type Operation };
 
-/** Request ids are API Gateway's `$context.requestId`: a UUID. */
-export const requestIdSchema = z.uuid("must be a UUID");
+/**
+ * Request ids are API Gateway's `$context.extendedRequestId` made URL-safe (see `REQUEST_ID_OF_CALL` in
+ * stacks/api-templates.ts): no client can choose one. The same bounds as the REST API's path rule.
+ */
+export const requestIdSchema = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9_-]{8,64}$/, "must be the requestId of a 202 answer"));
 export const itemIdSchema = z.uuid("must be a UUID");
+/** The caller: the verified token's `sub` (a user's UUID, or a machine client's id). */
+export const ownerSchema = z.string().check(z.regex(/^[A-Za-z0-9-]{1,128}$/, "must be a token subject"));
 
 export const operationSchema = z.enum(OPERATIONS as [Operation, ...Operation[]]);
 
@@ -46,6 +53,7 @@ export const listQuerySchema = z.object({
 /** The command envelope API Gateway's mapping templates put on the queues. */
 export const commandSchema = z.object({
   requestId: requestIdSchema,
+  owner: ownerSchema,
   operation: operationSchema,
   id: z.nullish(z.string()),
   payload: z.nullish(z.record(z.string(), z.unknown())),
@@ -56,12 +64,21 @@ export const commandSchema = z.object({
 });
 export type Command = z.infer<typeof commandSchema>;
 
+/** An item as its owner sees it. `version` is 1 when created and grows by one with every change. */
 export interface Item {
   id: string;
   name: string;
   description?: string;
   created_at: string;
   updated_at: string;
+  version: number;
+}
+
+/** What a delete answers, also when the item was already deleted by the same user. */
+export interface DeletedItem {
+  id: string;
+  deleted: true;
+  version: number;
 }
 
 export interface ListResult {
@@ -70,7 +87,11 @@ export interface ListResult {
   lastKey?: string;
 }
 
-export const ERROR_CODES = ["VALIDATION", "NOT_FOUND", "INTERNAL"] as const;
+/**
+ * `CONFLICT`: a change requested before one already applied arrived after it (SQS keeps no order), so applying
+ * it would overwrite newer data; the item is left as it is.
+ */
+export const ERROR_CODES = ["VALIDATION", "NOT_FOUND", "CONFLICT", "INTERNAL"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const outcomeSchema = z.discriminatedUnion("status", [
@@ -92,6 +113,13 @@ export const outcomeSchema = z.discriminatedUnion("status", [
   }),
 ]);
 export type Outcome = z.infer<typeof outcomeSchema>;
+
+/**
+ * What travels on the notification queue: the outcome and whose it is. The owner routes the push and guards
+ * the polling route; the outcome frame itself is what the client receives.
+ */
+export const notificationSchema = z.object({ owner: ownerSchema, outcome: outcomeSchema });
+export type Notification = z.infer<typeof notificationSchema>;
 
 /**
  * Renders zod issues as "field: why; field: why", the shape every validation message takes. zod/mini

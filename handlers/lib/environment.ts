@@ -3,7 +3,11 @@ export const ENV = {
   itemsTable: "ITEMS_TABLE_NAME",
   requestsTable: "REQUESTS_TABLE_NAME",
   connectionsTable: "CONNECTIONS_TABLE_NAME",
-  connectionsByRequestIndex: "CONNECTIONS_BY_REQUEST_INDEX",
+  itemsByOwnerIndex: "ITEMS_BY_OWNER_INDEX",
+  connectionsByOwnerIndex: "CONNECTIONS_BY_OWNER_INDEX",
+  maxConnectionsPerUser: "MAX_CONNECTIONS_PER_USER",
+  userPoolId: "USER_POOL_ID",
+  userPoolClientIds: "USER_POOL_CLIENT_IDS",
   notificationsQueueUrl: "NOTIFICATIONS_QUEUE_URL",
   websocketCallbackUrl: "WEBSOCKET_CALLBACK_URL",
 } as const;

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { type Outcome, outcomeSchema } from "./contracts.ts";
+import { type Notification, outcomeSchema } from "./contracts.ts";
 import { documentClient } from "./dynamodb.ts";
 import { ENV, requireEnv } from "./environment.ts";
 import { isConditionalCheckFailure } from "./errors.ts";
@@ -8,10 +8,11 @@ import { isConditionalCheckFailure } from "./errors.ts";
 export const OUTCOME_TTL_SECONDS = 24 * 60 * 60;
 
 /**
- * Stores the outcome unless one is already stored for the request id, and returns the stored one.
- * First writer wins because request ids are client-settable: a later message must not overwrite a result.
+ * Stores the outcome with its owner unless one is already stored for the request id, and returns the stored
+ * one. First writer wins: a redelivered command may finish again, and the client must see one answer.
  */
-export async function storeOutcome(outcome: Outcome): Promise<Outcome> {
+export async function storeOutcome(notification: Notification): Promise<Notification> {
+  const { owner, outcome } = notification;
   const expiresAt = Math.floor(Date.parse(outcome.completedAt) / 1000) + OUTCOME_TTL_SECONDS;
   try {
     await documentClient.send(
@@ -19,6 +20,7 @@ export async function storeOutcome(outcome: Outcome): Promise<Outcome> {
         TableName: requireEnv(ENV.requestsTable),
         Item: {
           requestId: outcome.requestId,
+          owner,
           operation: outcome.operation,
           status: outcome.status,
           // Kept as the exact JSON frame so the polling endpoint can return it without reshaping.
@@ -29,7 +31,7 @@ export async function storeOutcome(outcome: Outcome): Promise<Outcome> {
         ConditionExpression: "attribute_not_exists(requestId)",
       }),
     );
-    return outcome;
+    return notification;
   } catch (error) {
     if (!isConditionalCheckFailure(error)) throw error;
     const stored = await readOutcome(outcome.requestId);
@@ -38,10 +40,11 @@ export async function storeOutcome(outcome: Outcome): Promise<Outcome> {
   }
 }
 
-export async function readOutcome(requestId: string): Promise<Outcome | undefined> {
+/** The stored outcome of a request and its owner; callers answer it only to that owner. */
+export async function readOutcome(requestId: string): Promise<Notification | undefined> {
   const { Item } = await documentClient.send(
     new GetCommand({ TableName: requireEnv(ENV.requestsTable), Key: { requestId }, ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  return outcomeSchema.parse(JSON.parse(String(Item.outcome)));
+  return { owner: String(Item.owner), outcome: outcomeSchema.parse(JSON.parse(String(Item.outcome))) };
 }

@@ -1,5 +1,5 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import type { ErrorCode, Operation, Outcome } from "./contracts.ts";
+import type { ErrorCode, Notification, Operation, Outcome } from "./contracts.ts";
 import { ENV, requireEnv } from "./environment.ts";
 import { sqsClient } from "./sqs.ts";
 
@@ -30,12 +30,13 @@ export function errorOutcome(
   };
 }
 
-/** Sends the outcome to the notifications queue, with the same triage attributes as commands carry. */
-export async function publishOutcome(outcome: Outcome): Promise<void> {
+/** Sends the outcome and whose it is to the notifications queue, with the triage attributes commands carry. */
+export async function publishOutcome(owner: string, outcome: Outcome): Promise<void> {
+  const notification: Notification = { owner, outcome };
   await sqsClient.send(
     new SendMessageCommand({
       QueueUrl: requireEnv(ENV.notificationsQueueUrl),
-      MessageBody: JSON.stringify(outcome),
+      MessageBody: JSON.stringify(notification),
       MessageAttributes: {
         operation: { DataType: "String", StringValue: outcome.operation },
         requestId: { DataType: "String", StringValue: outcome.requestId },

@@ -1,25 +1,49 @@
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { saveConnection } from "../lib/connections.ts";
-import { describeIssues, requestIdSchema } from "../lib/contracts.ts";
+import { connectionsOf, saveConnection } from "../lib/connections.ts";
+import { describeIssues, ownerSchema, requestIdSchema } from "../lib/contracts.ts";
+import { ENV, requireEnv } from "../lib/environment.ts";
 import { logger } from "../lib/powertools.ts";
 import { respond } from "./responses.ts";
 
-/** `$connect` carries the query string, which the v2 WebSocket event type leaves out. */
-type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
+/**
+ * `$connect` carries the query string, which the v2 WebSocket event type leaves out, and what the authorizer
+ * allowed: `principalId` is the verified token's `sub`.
+ */
+export type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
   queryStringParameters?: Record<string, string | undefined> | null;
+  requestContext: { authorizer?: { principalId?: string } | null };
 };
 
+/**
+ * Opens a socket for its user (the authorizer has verified the token): every outcome of the user is pushed to
+ * it, or only one request's with `?requestId=`. A user may hold `MAX_CONNECTIONS_PER_USER` sockets; the index
+ * that counts them lags a little, so the cap is approximate by a connection or two under a burst.
+ */
 export const handler = async (event: ConnectEvent): Promise<APIGatewayProxyResult> => {
   const { connectionId } = event.requestContext;
-  const requestId = event.queryStringParameters?.requestId;
-  const parsed = requestIdSchema.safeParse(requestId);
-  if (!parsed.success) {
-    const reason =
-      requestId === undefined ? "requestId: is required" : describeIssues(parsed.error, "requestId");
-    logger.warn("Connection refused", { connectionId, reason });
-    return respond(400, { error: `${reason} (connect with ?requestId=<the id from the 202 answer>)` });
+  const owner = ownerSchema.safeParse(event.requestContext.authorizer?.principalId);
+  if (!owner.success) {
+    // API Gateway runs the authorizer first; a $connect without its principal is a misconfigured route.
+    logger.error("Connection without an authorized principal refused", { connectionId });
+    return respond(403, { error: "not authorized" });
   }
-  await saveConnection(connectionId, parsed.data, new Date());
-  logger.info("Subscribed", { connectionId, requestId: parsed.data });
+  const requestId = event.queryStringParameters?.requestId;
+  const narrowed = requestId === undefined ? undefined : requestIdSchema.safeParse(requestId);
+  if (narrowed && !narrowed.success) {
+    const reason = describeIssues(narrowed.error, "requestId");
+    logger.warn("Connection refused", { connectionId, reason });
+    return respond(400, { error: `${reason} (or connect without it to receive every outcome of yours)` });
+  }
+  const limit = Number(requireEnv(ENV.maxConnectionsPerUser));
+  const open = await connectionsOf(owner.data);
+  if (open.length >= limit) {
+    logger.warn("Connection refused: too many open", { connectionId, open: open.length, limit });
+    return respond(429, { error: `at most ${limit} open connections per user; close one first` });
+  }
+  await saveConnection(
+    { connectionId, owner: owner.data, ...(narrowed?.success ? { requestId: narrowed.data } : {}) },
+    new Date(),
+  );
+  logger.info("Connected", { connectionId, narrowedTo: narrowed?.success ? narrowed.data : undefined });
   return respond(200, { message: "connected" });
 };

@@ -1,45 +1,55 @@
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { getConnection } from "../lib/connections.ts";
+import { describeIssues, requestIdSchema } from "../lib/contracts.ts";
 import { readOutcome } from "../lib/outcome-store.ts";
 import { logger } from "../lib/powertools.ts";
+import { frameFor } from "../lib/push.ts";
 import { sendFrame } from "../lib/websocket-client.ts";
 import { respond } from "./responses.ts";
 
 /**
- * Answers `{"action":"status"}` with the stored outcome, or a pending frame, so a client that
- * subscribed after the work finished still learns the result.
+ * Answers `{"action":"status","requestId":"..."}` with the stored outcome of one of the caller's requests, or a
+ * pending frame, so a client that connected after the work finished (or missed a push) still learns the
+ * result. Another user's request is answered exactly like an unknown one: pending.
  */
 export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResult> => {
   const { connectionId } = event.requestContext;
-  const action = readAction(event.body);
-  if (action !== "status") {
+  const message = readMessage(event.body);
+  if (message.action !== "status") {
     await sendFrame(connectionId, {
       type: "error",
-      error: `unknown action ${JSON.stringify(action ?? null)}; send {"action":"status"}`,
+      error: `unknown action ${JSON.stringify(message.action ?? null)}; send {"action":"status","requestId":"..."}`,
     });
     return respond(400, { error: "unknown action" });
   }
   const connection = await getConnection(connectionId);
   if (!connection) {
-    await sendFrame(connectionId, { type: "error", error: "connection is not subscribed to a request" });
-    return respond(400, { error: "not subscribed" });
+    await sendFrame(connectionId, { type: "error", error: "this connection is not open yet; try again" });
+    return respond(400, { error: "not connected" });
   }
-  const outcome = await readOutcome(connection.requestId);
+  const parsed = requestIdSchema.safeParse(message.requestId ?? connection.requestId);
+  if (!parsed.success) {
+    const error = `${describeIssues(parsed.error, "requestId")}: send {"action":"status","requestId":"..."}`;
+    await sendFrame(connectionId, { type: "error", error });
+    return respond(400, { error: "no request id" });
+  }
+  const stored = await readOutcome(parsed.data);
+  const own = stored?.owner === connection.owner ? stored.outcome : undefined;
   await sendFrame(
     connectionId,
-    outcome ?? { type: "status", requestId: connection.requestId, status: "pending" },
+    own ? frameFor(own) : { type: "status", requestId: parsed.data, status: "pending" },
   );
-  logger.info("Status answered", { connectionId, requestId: connection.requestId, found: Boolean(outcome) });
+  logger.info("Status answered", { connectionId, requestId: parsed.data, found: Boolean(own) });
   return respond(200, { message: "ok" });
 };
 
-function readAction(body: string | undefined): unknown {
+function readMessage(body: string | undefined): { action?: unknown; requestId?: unknown } {
   try {
     const parsed: unknown = JSON.parse(body ?? "");
     return typeof parsed === "object" && parsed !== null
-      ? (parsed as { action?: unknown }).action
-      : undefined;
+      ? (parsed as { action?: unknown; requestId?: unknown })
+      : {};
   } catch {
-    return undefined;
+    return {};
   }
 }

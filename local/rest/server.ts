@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { DynamoDBClient, GetItemCommand, type GetItemCommandInput } from "@aws-sdk/client-dynamodb";
 import Ajv from "ajv-draft-04";
@@ -16,6 +16,14 @@ export interface RestServerOptions {
   readonly dynamoEndpoint: string;
   readonly region: string;
   readonly apiKey: string;
+  /**
+   * The user-pool authorizer: the claims of a token API Gateway's Cognito authorizer would accept for a method
+   * with these scopes, or undefined.
+   */
+  readonly verifyToken: (
+    token: string,
+    scopes: readonly string[],
+  ) => Promise<Record<string, unknown> | undefined>;
   readonly port: number;
   readonly log: (line: string) => void;
   /** Extra handlers tried before the API (the web client, the runner's own endpoints). */
@@ -27,6 +35,8 @@ export interface RestServerOptions {
 }
 
 const DEFAULT_STATUS: Record<string, number> = {
+  UNAUTHORIZED: 401,
+  ACCESS_DENIED: 403,
   BAD_REQUEST_BODY: 400,
   BAD_REQUEST_PARAMETERS: 400,
   MISSING_AUTHENTICATION_TOKEN: 403,
@@ -39,6 +49,7 @@ const DEFAULT_STATUS: Record<string, number> = {
   DEFAULT_5XX: 500,
 };
 const DEFAULT_MESSAGE: Record<string, string> = {
+  UNAUTHORIZED: "Unauthorized",
   MISSING_AUTHENTICATION_TOKEN: "Missing Authentication Token",
   INVALID_API_KEY: "Forbidden",
   UNSUPPORTED_MEDIA_TYPE: "Unsupported Media Type",
@@ -102,6 +113,13 @@ export async function startRestServer(
       const matched = matchRoute(options.table, request.method ?? "GET", url.pathname);
       if (!matched) return gatewayResponse("MISSING_AUTHENTICATION_TOKEN");
       const { route, pathParameters } = matched;
+      // API Gateway authenticates before it checks the API key: the key meters, the token identifies.
+      let claims: Record<string, unknown> | undefined;
+      if (route.authorization === "COGNITO_USER_POOLS") {
+        const token = /^(?:Bearer )?(\S+)$/.exec(firstHeader(request, "authorization") ?? "")?.[1];
+        claims = token ? await options.verifyToken(token, route.authorizationScopes) : undefined;
+        if (!claims) return gatewayResponse("UNAUTHORIZED");
+      }
       if (route.apiKeyRequired && firstHeader(request, "x-api-key") !== options.apiKey)
         return gatewayResponse("INVALID_API_KEY");
       const querystring = Object.fromEntries(url.searchParams);
@@ -113,7 +131,8 @@ export async function startRestServer(
       );
       const context = {
         requestId,
-        extendedRequestId: randomUUID().replaceAll("-", "").slice(0, 16),
+        extendedRequestId: extendedRequestIdOf(requestId),
+        ...(claims ? { authorizer: { claims: claimsAsStrings(claims) } } : {}),
         requestTimeEpoch: Date.now(),
         httpMethod: route.httpMethod,
         resourcePath: route.path,
@@ -188,6 +207,25 @@ export async function startRestServer(
   };
 }
 
+/**
+ * API Gateway's `extendedRequestId`: base64 of random bytes, as `x-amz-apigw-id` shows it (e.g. `CJ1tGHA2joEFZ6w=`),
+ * `+` and `/` included, which the templates must make URL-safe. Drawn from the request id only so a log line can
+ * be matched to it.
+ */
+function extendedRequestIdOf(requestId: string): string {
+  return createHash("sha256").update(requestId).update(randomBytes(8)).digest("base64").slice(0, 15) + "=";
+}
+
+/** The Cognito authorizer hands claims to templates as strings (a list claim as its JSON text). */
+function claimsAsStrings(claims: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(claims).map(([name, value]) => [
+      name,
+      typeof value === "string" ? value : JSON.stringify(value),
+    ]),
+  );
+}
+
 function firstHeader(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -249,6 +287,7 @@ export const restApiEmulation: LocalEmulation = {
   service: "API Gateway (REST)",
   references: {},
   alsoServes: [
+    "aws_api_gateway_authorizer",
     "aws_api_gateway_rest_api",
     "aws_api_gateway_resource",
     "aws_api_gateway_method",

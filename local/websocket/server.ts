@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
+import type { WebSocketAuthorizerModel } from "../../synthesized/service-model.ts";
 import type { LocalEmulation } from "../emulations.ts";
 import type { FunctionHost } from "../functions.ts";
 import { connectionsApi, type LiveConnection } from "./connections-api.ts";
@@ -10,6 +11,8 @@ export interface WebSocketServerOptions {
   readonly host: FunctionHost;
   /** Route key (`$connect`, `$disconnect`, `$default`, or an action) to function name. */
   readonly routes: Readonly<Record<string, string>>;
+  /** Route key to the REQUEST authorizer that runs first. */
+  readonly authorizers: Readonly<Record<string, WebSocketAuthorizerModel>>;
   readonly stage: string;
   readonly port: number;
   readonly log: (line: string) => void;
@@ -47,6 +50,49 @@ export async function startWebSocketServer(
     return (await options.host.invoke(functionName, event)) as { statusCode?: number; body?: string };
   };
 
+  /**
+   * Runs the route's REQUEST authorizer as API Gateway does: 401 without the identity source (the function is not
+   * invoked), 401 when it throws `Unauthorized`, 403 when its policy does not allow, 500 when it fails otherwise;
+   * else the `principalId` and `context` the route's function receives as `requestContext.authorizer`.
+   */
+  const authorize = async (
+    routeKey: string,
+    connectionId: string,
+    queryStringParameters: Record<string, string>,
+    headers: Record<string, string>,
+  ): Promise<number | Record<string, unknown> | undefined> => {
+    const authorizer = options.authorizers[routeKey];
+    if (!authorizer) return undefined;
+    const present = authorizer.identitySources.every((source) => {
+      const [, , location, name] = source.split(".");
+      return location === "querystring"
+        ? Boolean(queryStringParameters[name ?? ""])
+        : Boolean(headers[(name ?? "").toLowerCase()]);
+    });
+    if (!present) return 401;
+    let result: {
+      principalId?: string;
+      policyDocument?: { Statement?: Array<{ Effect?: string }> };
+      context?: object;
+    };
+    try {
+      result = (await options.host.invoke(authorizer.functionName, {
+        type: "REQUEST",
+        methodArn: `arn:aws:execute-api:local:000000000000:local/${options.stage}/${routeKey}`,
+        headers,
+        queryStringParameters,
+        stageVariables: {},
+        requestContext: requestContext(routeKey, connectionId, "CONNECT"),
+      })) as typeof result;
+    } catch (error) {
+      return /: Error: Unauthorized$/.test((error as Error).message) ? 401 : 500;
+    }
+    const statements = result?.policyDocument?.Statement ?? [];
+    const allowed = statements.length > 0 && statements.every((statement) => statement.Effect === "Allow");
+    if (!allowed || !result.principalId) return 403;
+    return { principalId: result.principalId, ...result.context };
+  };
+
   const server = createServer(connectionsApi(connections));
 
   server.on("upgrade", async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -54,17 +100,25 @@ export async function startWebSocketServer(
     const url = new URL(request.url ?? "/", "http://local");
     const refuse = (status: number, body = "") => {
       socket.end(
-        `HTTP/1.1 ${status} ${status === 400 ? "Bad Request" : "Forbidden"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
       options.log(`websocket connect refused ${status}`);
     };
+    const queryStringParameters = Object.fromEntries(url.searchParams);
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
+    );
     try {
+      const authorized = await authorize("$connect", connectionId, queryStringParameters, headers);
+      if (typeof authorized === "number")
+        return refuse(authorized, JSON.stringify({ message: STATUS_CODES[authorized] }));
       const answer = await invokeRoute("$connect", {
-        requestContext: requestContext("$connect", connectionId, "CONNECT"),
-        queryStringParameters: Object.fromEntries(url.searchParams),
-        headers: Object.fromEntries(
-          Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
-        ),
+        requestContext: {
+          ...requestContext("$connect", connectionId, "CONNECT"),
+          ...(authorized ? { authorizer: authorized } : {}),
+        },
+        queryStringParameters,
+        headers,
         isBase64Encoded: false,
       });
       const status = answer?.statusCode ?? 200;
@@ -138,6 +192,11 @@ export function websocketEmulation(stageHttpUrl: string): LocalEmulation {
     references: {
       aws_apigatewayv2_stage: (_stage, attribute) => (attribute === "invoke_url" ? stageHttpUrl : undefined),
     },
-    alsoServes: ["aws_apigatewayv2_api", "aws_apigatewayv2_route", "aws_apigatewayv2_integration"],
+    alsoServes: [
+      "aws_apigatewayv2_api",
+      "aws_apigatewayv2_authorizer",
+      "aws_apigatewayv2_route",
+      "aws_apigatewayv2_integration",
+    ],
   };
 }

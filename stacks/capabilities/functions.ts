@@ -1,3 +1,4 @@
+import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../../environments/environment-config.ts";
 import {
@@ -6,14 +7,22 @@ import {
   HANDLER_NAMES,
   type HandlerName,
   OPERATION_CATALOGUE,
+  type OperationSpec,
   operationsOn,
 } from "../../handlers/catalogue.ts";
 import { ENV } from "../../handlers/lib/environment.ts";
 import { BundledFunction } from "../constructs/bundled-function.ts";
 import { QueueSubscription } from "../constructs/queue-subscription.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
+import type { UserDirectory } from "../constructs/user-directory.ts";
 import type { WebSocketApi } from "../constructs/websocket-api.ts";
-import { CONNECTIONS_BY_REQUEST_INDEX, METRICS_NAMESPACE, QUEUE_NAMES, type QueueName } from "../names.ts";
+import {
+  CONNECTIONS_BY_OWNER_INDEX,
+  ITEMS_BY_OWNER_INDEX,
+  METRICS_NAMESPACE,
+  QUEUE_NAMES,
+  type QueueName,
+} from "../names.ts";
 import { type FunctionAccess, functionPermissions } from "../permissions.ts";
 import type { Foundation } from "./foundation.ts";
 import type { Storage } from "./storage.ts";
@@ -32,6 +41,7 @@ export interface FunctionsProps {
   readonly storage: Storage;
   readonly queues: ServiceQueues<QueueName>;
   readonly websocket: WebSocketApi;
+  readonly identity: UserDirectory;
 }
 
 /**
@@ -85,32 +95,54 @@ export function addFunctions(scope: Construct, props: FunctionsProps): Record<Ha
 }
 
 function functionSpecs({
+  config,
   storage,
   queues: serviceQueues,
   websocket,
+  identity,
 }: FunctionsProps): Partial<Record<HandlerName, FunctionSpec>> {
   const queues = serviceQueues.queues;
   const { items, connections, requests } = storage;
-  const table = (name: string, target: { table: { arn: string } }, actions: string[]) => ({
+  const table = (name: string, target: { table: { arn: string } }, actions: readonly string[]) => ({
     name,
     arn: target.table.arn,
     actions,
   });
+  const connectionsByOwner = {
+    name: "ConnectionsByOwnerIndex",
+    arn: connections.indexArn(CONNECTIONS_BY_OWNER_INDEX),
+    actions: ["dynamodb:Query"],
+  };
   const commandConsumers = Object.fromEntries(
-    COMMAND_QUEUES.map((queue): [HandlerName, FunctionSpec] => [
-      consumerOf(queue),
-      {
-        access: {
-          consumes: queues[queue],
-          sendsTo: [queues.notifications],
-          tables: [table("ItemsTable", items, itemsTableActionsOf(queue))],
+    COMMAND_QUEUES.map((queue): [HandlerName, FunctionSpec] => {
+      const access = itemsAccessOf(queue);
+      return [
+        consumerOf(queue),
+        {
+          access: {
+            consumes: queues[queue],
+            sendsTo: [queues.notifications],
+            tables: [
+              ...(access.table.length > 0 ? [table("ItemsTable", items, access.table)] : []),
+              ...(access.ownerIndex.length > 0
+                ? [
+                    {
+                      name: "ItemsByOwnerIndex",
+                      arn: items.indexArn(ITEMS_BY_OWNER_INDEX),
+                      actions: access.ownerIndex,
+                    },
+                  ]
+                : []),
+            ],
+          },
+          environment: {
+            [ENV.itemsTable]: items.table.name,
+            [ENV.itemsByOwnerIndex]: ITEMS_BY_OWNER_INDEX,
+            [ENV.notificationsQueueUrl]: queues.notifications.url,
+          },
         },
-        environment: {
-          [ENV.itemsTable]: items.table.name,
-          [ENV.notificationsQueueUrl]: queues.notifications.url,
-        },
-      },
-    ]),
+      ];
+    }),
   );
   return {
     ...commandConsumers,
@@ -119,11 +151,7 @@ function functionSpecs({
         consumes: queues.notifications,
         tables: [
           table("RequestsTable", requests, ["dynamodb:GetItem", "dynamodb:PutItem"]),
-          {
-            name: "ConnectionsByRequestIndex",
-            arn: connections.indexArn(CONNECTIONS_BY_REQUEST_INDEX),
-            actions: ["dynamodb:Query"],
-          },
+          connectionsByOwner,
           table("ConnectionsTable", connections, ["dynamodb:DeleteItem"]),
         ],
         managesConnections: websocket.connectionsArn,
@@ -131,13 +159,24 @@ function functionSpecs({
       environment: {
         [ENV.requestsTable]: requests.table.name,
         [ENV.connectionsTable]: connections.table.name,
-        [ENV.connectionsByRequestIndex]: CONNECTIONS_BY_REQUEST_INDEX,
+        [ENV.connectionsByOwnerIndex]: CONNECTIONS_BY_OWNER_INDEX,
         [ENV.websocketCallbackUrl]: websocket.callbackUrl,
       },
     },
+    "ws-authorizer": {
+      access: {},
+      environment: {
+        [ENV.userPoolId]: identity.userPool.id,
+        [ENV.userPoolClientIds]: Fn.join(",", identity.clientIds()),
+      },
+    },
     "ws-connect": {
-      access: { tables: [table("ConnectionsTable", connections, ["dynamodb:PutItem"])] },
-      environment: { [ENV.connectionsTable]: connections.table.name },
+      access: { tables: [table("ConnectionsTable", connections, ["dynamodb:PutItem"]), connectionsByOwner] },
+      environment: {
+        [ENV.connectionsTable]: connections.table.name,
+        [ENV.connectionsByOwnerIndex]: CONNECTIONS_BY_OWNER_INDEX,
+        [ENV.maxConnectionsPerUser]: String(config.websocket.maxConnectionsPerUser),
+      },
     },
     "ws-disconnect": {
       access: { tables: [table("ConnectionsTable", connections, ["dynamodb:DeleteItem"])] },
@@ -160,9 +199,11 @@ function functionSpecs({
   };
 }
 
-/** The items-table actions a queue's consumer needs: the union over the operations it carries. */
-function itemsTableActionsOf(queue: (typeof COMMAND_QUEUES)[number]): string[] {
-  return [
-    ...new Set(operationsOn(queue).flatMap((operation) => OPERATION_CATALOGUE[operation].itemsTableActions)),
-  ];
+/** The items-table and owner-index actions a queue's consumer needs: the union over the operations it carries. */
+function itemsAccessOf(queue: (typeof COMMAND_QUEUES)[number]): { table: string[]; ownerIndex: string[] } {
+  const specs = operationsOn(queue).map((operation): OperationSpec => OPERATION_CATALOGUE[operation]);
+  return {
+    table: [...new Set(specs.flatMap((spec) => spec.itemsTableActions))],
+    ownerIndex: [...new Set(specs.flatMap((spec) => spec.ownerIndexActions ?? []))],
+  };
 }

@@ -4,6 +4,7 @@ import type { ApiKeyAccess } from "../constructs/api-key-access.ts";
 import type { RestApi } from "../constructs/rest-api.ts";
 import type { ServiceAlarms } from "../constructs/service-alarms.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
+import type { UserDirectory } from "../constructs/user-directory.ts";
 import type { WebSocketApi } from "../constructs/websocket-api.ts";
 import { QUEUE_NAMES, type QueueName } from "../names.ts";
 import type { Storage } from "./storage.ts";
@@ -15,6 +16,7 @@ export interface Outputs {
   readonly queues: ServiceQueues<QueueName>;
   readonly storage: Storage;
   readonly alarms: ServiceAlarms;
+  readonly users: UserDirectory;
 }
 
 /** Step 9: what operators and clients need after a deploy (`terraform output`). */
@@ -30,4 +32,10 @@ export function addOutputs(scope: Construct, outputs: Outputs): void {
     new TerraformOutput(scope, `${name}_table_name`, { value: table.table.name });
   }
   new TerraformOutput(scope, "alarm_topic_arn", { value: outputs.alarms.topic.arn });
+  const { users } = outputs;
+  new TerraformOutput(scope, "user_pool_id", { value: users.userPool.id });
+  new TerraformOutput(scope, "token_issuer", { value: users.issuer });
+  new TerraformOutput(scope, "web_client_id", { value: users.webClient.id });
+  new TerraformOutput(scope, "hosted_ui_domain", { value: users.domain.domain });
+  if (users.machineClient) new TerraformOutput(scope, "machine_client_id", { value: users.machineClient.id });
 }

@@ -1,8 +1,10 @@
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../../environments/environment-config.ts";
+import { SCOPES } from "../../handlers/catalogue.ts";
 import { ApiKeyAccess } from "../constructs/api-key-access.ts";
 import { RestApi } from "../constructs/rest-api.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
+import type { UserDirectory } from "../constructs/user-directory.ts";
 import { WebAcl } from "../constructs/web-acl.ts";
 import { type QueueName, REST_STAGE } from "../names.ts";
 import {
@@ -20,13 +22,15 @@ export interface RestEdge {
 }
 
 /**
- * Step 7: the REST API, one route per catalogue operation onto its queue plus the outcome route; the
- * API key and usage plan that meter clients; and the WAF where the environment asks for one.
+ * Step 7: the REST API, one route per catalogue operation onto its queue plus the outcome route, each
+ * authorized by the user pool with the operation's scope; the API key and usage plan that meter clients; and
+ * the WAF where the environment asks for one.
  */
 export function addRestEdge(
   scope: Construct,
   config: EnvironmentConfig,
   foundation: Foundation,
+  users: UserDirectory,
   storage: Storage,
   queues: ServiceQueues<QueueName>,
 ): RestEdge {
@@ -41,8 +45,10 @@ export function addRestEdge(
     logRetentionDays: config.logRetentionDays,
     routes: COMMAND_ROUTES.map((route) => ({ ...route, queue: queues.queues[route.queue] })),
     models: REQUEST_MODELS,
+    userPoolArn: users.userPool.arn,
     outcomes: {
       path: "requests",
+      scopes: [SCOPES.read],
       table: { name: storage.requests.tableName, arn: storage.requests.table.arn },
     },
     cors: {

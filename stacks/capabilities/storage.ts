@@ -1,13 +1,13 @@
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../../environments/environment-config.ts";
 import { EncryptedTable } from "../constructs/encrypted-table.ts";
-import { CONNECTIONS_BY_REQUEST_INDEX } from "../names.ts";
+import { CONNECTIONS_BY_OWNER_INDEX, ITEMS_BY_OWNER_INDEX } from "../names.ts";
 
 /** The service's tables. */
 export interface Storage {
-  /** Items, one per id. */
+  /** Items, one per id; each user's newest first through the owner index. */
   readonly items: EncryptedTable;
-  /** Open WebSocket connections and what they subscribed to. */
+  /** Open WebSocket connections, each its user's; found per user through the owner index. */
   readonly connections: EncryptedTable;
   /** The outcome of each request, kept for a day. */
   readonly requests: EncryptedTable;
@@ -29,13 +29,17 @@ export function addStorage(scope: Construct, config: EnvironmentConfig, keyArn: 
       ...defaults,
       tableName: `${prefix}-items`,
       partitionKey: "id",
+      globalIndexes: [{ name: ITEMS_BY_OWNER_INDEX, partitionKey: "owner", sortKey: "created_at" }],
     }),
     connections: new EncryptedTable(scope, "connections-table", {
       ...defaults,
       tableName: `${prefix}-connections`,
       partitionKey: "connectionId",
       ttlAttribute: "expiresAt",
-      globalIndexes: [{ name: CONNECTIONS_BY_REQUEST_INDEX, partitionKey: "requestId" }],
+      // Pushing an outcome reads the owner's connections: their ids, what each narrowed to and when it opened.
+      globalIndexes: [
+        { name: CONNECTIONS_BY_OWNER_INDEX, partitionKey: "owner", include: ["requestId", "connectedAt"] },
+      ],
     }),
     requests: new EncryptedTable(scope, "requests-table", {
       ...defaults,

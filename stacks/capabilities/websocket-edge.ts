@@ -30,11 +30,21 @@ export const WEBSOCKET_ROUTES: ReadonlyArray<{ id: string; routeKey: string; han
   { id: "default", routeKey: "$default", handler: "ws-default" },
 ];
 
-/** Step 6: each WebSocket route invokes its function. */
+/** The query string parameter `$connect` takes the user's access token from. */
+export const WEBSOCKET_TOKEN_PARAMETER = "token";
+
+/** Step 6: each WebSocket route invokes its function; `$connect` only once the authorizer allowed the token. */
 export function routeWebSocket(
   websocket: WebSocketApi,
   functions: Readonly<Record<HandlerName, BundledFunction>>,
 ): void {
-  for (const route of WEBSOCKET_ROUTES)
-    websocket.addRoute(route.id, route.routeKey, functions[route.handler].function);
+  const authorizer = websocket.addAuthorizer(
+    "users",
+    functions["ws-authorizer"].function,
+    `route.request.querystring.${WEBSOCKET_TOKEN_PARAMETER}`,
+  );
+  for (const route of WEBSOCKET_ROUTES) {
+    const authorized = route.routeKey === "$connect" ? authorizer : undefined;
+    websocket.addRoute(route.id, route.routeKey, functions[route.handler].function, authorized);
+  }
 }

@@ -4,6 +4,13 @@ import { Construct } from "constructs";
 export interface TableIndex {
   readonly name: string;
   readonly partitionKey: string;
+  /** String sort key of the index, e.g. a timestamp to read newest first. @default none */
+  readonly sortKey?: string;
+  /**
+   * Attributes besides the keys that the index copies: every one (`ALL`), none, or the ones named. Each copied
+   * attribute is written twice on every change, so an index holds only what its queries read. @default ALL
+   */
+  readonly include?: "ALL" | readonly string[];
 }
 
 export interface EncryptedTableProps {
@@ -15,7 +22,7 @@ export interface EncryptedTableProps {
   readonly deletionProtection: boolean;
   /** Epoch-seconds attribute DynamoDB expires items by. @default no TTL */
   readonly ttlAttribute?: string;
-  /** Global secondary indexes on string attributes, projecting all attributes. @default none */
+  /** Global secondary indexes on string attributes. @default none */
   readonly globalIndexes?: readonly TableIndex[];
 }
 
@@ -29,7 +36,12 @@ export class EncryptedTable extends Construct {
     super(scope, id);
     this.tableName = props.tableName;
     const indexes = props.globalIndexes ?? [];
-    const keyAttributes = [...new Set([props.partitionKey, ...indexes.map((index) => index.partitionKey)])];
+    const keyAttributes = [
+      ...new Set([
+        props.partitionKey,
+        ...indexes.flatMap((index) => [index.partitionKey, ...(index.sortKey ? [index.sortKey] : [])]),
+      ]),
+    ];
     this.table = new DynamodbTable(this, "table", {
       name: props.tableName,
       billingMode: "PAY_PER_REQUEST",
@@ -38,7 +50,8 @@ export class EncryptedTable extends Construct {
       globalSecondaryIndex: indexes.map((index) => ({
         name: index.name,
         hashKey: index.partitionKey,
-        projectionType: "ALL",
+        rangeKey: index.sortKey,
+        ...projectionOf(index.include ?? "ALL"),
       })),
       ttl: props.ttlAttribute ? { attributeName: props.ttlAttribute, enabled: true } : undefined,
       pointInTimeRecovery: { enabled: props.pointInTimeRecovery },
@@ -51,4 +64,10 @@ export class EncryptedTable extends Construct {
   indexArn(indexName: string): string {
     return `${this.table.arn}/index/${indexName}`;
   }
+}
+
+function projectionOf(include: "ALL" | readonly string[]) {
+  if (include === "ALL") return { projectionType: "ALL" };
+  if (include.length === 0) return { projectionType: "KEYS_ONLY" };
+  return { projectionType: "INCLUDE", nonKeyAttributes: [...include] };
 }

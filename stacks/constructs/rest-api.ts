@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { ApiGatewayAuthorizer } from "@cdktf/provider-aws/lib/api-gateway-authorizer";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayGatewayResponse } from "@cdktf/provider-aws/lib/api-gateway-gateway-response";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
@@ -46,6 +47,8 @@ export interface RestCommandRoute {
   readonly queue: QueueTarget;
   /** Name of the model in `models` the body must match. @default no body */
   readonly bodyModel?: string;
+  /** OAuth scopes of which an access token must carry one (an ID token is then refused). */
+  readonly scopes: readonly string[];
 }
 
 export interface RestCors {
@@ -66,9 +69,13 @@ export interface RestApiProps {
   readonly routes: readonly RestCommandRoute[];
   /** JSON Schema (draft 4) request models by name. */
   readonly models: Readonly<Record<string, unknown>>;
+  /** The Cognito user pool whose tokens every method but the CORS preflights requires. */
+  readonly userPoolArn: string;
   /** `GET <path>/{requestId}` reads the outcome stored per request id from this table. */
   readonly outcomes: {
     readonly path: string;
+    /** OAuth scopes of which the caller's access token must carry one. */
+    readonly scopes: readonly string[];
     /** Physical name (templates stay plain text, so tests can render them) and ARN. */
     readonly table: { readonly name: string; readonly arn: string };
   };
@@ -103,6 +110,12 @@ const GATEWAY_RESPONSES: ReadonlyArray<{ type: string; statusCode?: string; temp
     statusCode: "404",
     template: '{"error":"no route for this method and path"}',
   },
+  {
+    type: "UNAUTHORIZED",
+    template:
+      '{"error":"sign in first: send a valid, unexpired access token with the route\'s scope as Authorization: Bearer <token>"}',
+  },
+  { type: "ACCESS_DENIED", template: '{"error":"this token may not call this route"}' },
   { type: "INVALID_API_KEY", template: '{"error":"a valid API key is required in the x-api-key header"}' },
   { type: "UNSUPPORTED_MEDIA_TYPE", template: '{"error":"send the body as Content-Type: application/json"}' },
   { type: "REQUEST_TOO_LARGE", template: '{"error":"the request body is too large"}' },
@@ -121,6 +134,8 @@ interface MethodSpec {
   readonly httpMethod: string;
   readonly apiKeyRequired: boolean;
   readonly parameters: Record<string, boolean>;
+  /** Scopes for the user-pool authorizer; absent only on CORS preflights, which browsers send without a token. */
+  readonly scopes?: readonly string[];
   readonly validator?: ApiGatewayRequestValidator;
   readonly model?: ApiGatewayModel;
   readonly integration: Omit<
@@ -138,7 +153,8 @@ interface MethodSpec {
 /**
  * The REST edge: each command route validates the request and puts a command on its queue through an SQS
  * service integration (no Lambda); `GET <outcomes path>/{requestId}` reads the stored outcome straight from
- * DynamoDB. API keys are required on every route but the CORS preflights. Routes, models and CORS come in
+ * DynamoDB. Every route but the CORS preflights needs a Cognito access token with its scope (identity) and an
+ * API key (metering: usage plans throttle per client, never authenticate). Routes, models and CORS come in
  * through props: this construct knows API Gateway, not the service.
  */
 export class RestApi extends Construct {
@@ -150,6 +166,7 @@ export class RestApi extends Construct {
   readonly stageName: string;
 
   private readonly props: RestApiProps;
+  private authorizer?: ApiGatewayAuthorizer;
   private readonly resources = new Map<string, ApiGatewayResource>();
   // Everything the deployment must follow: a change to any of these ids or definitions redeploys.
   private readonly deploymentInputs: string[] = [];
@@ -169,6 +186,7 @@ export class RestApi extends Construct {
       endpointConfiguration: { types: ["REGIONAL"] },
     });
     this.integrationRole = this.createIntegrationRole();
+    this.authorizer = this.createAuthorizer();
     const models = this.createModels();
     const validators = this.createValidators();
     for (const route of props.routes) this.addCommandRoute(route, validators, models);
@@ -196,6 +214,19 @@ export class RestApi extends Construct {
       ]),
     });
     return role;
+  }
+
+  /** Cognito verifies the token (signature, issuer, expiry, scopes) before anything else runs. */
+  private createAuthorizer(): ApiGatewayAuthorizer {
+    const authorizer = new ApiGatewayAuthorizer(this, "authorizer", {
+      restApiId: this.api.id,
+      name: `${this.props.apiName}-users`,
+      type: "COGNITO_USER_POOLS",
+      providerArns: [this.props.userPoolArn],
+      identitySource: "method.request.header.Authorization",
+    });
+    this.deploymentInputs.push(authorizer.id);
+    return authorizer;
   }
 
   private createModels(): Map<string, ApiGatewayModel> {
@@ -244,6 +275,7 @@ export class RestApi extends Construct {
       path: route.path,
       httpMethod: route.method,
       apiKeyRequired: true,
+      scopes: route.scopes,
       parameters: Object.fromEntries(
         rules.map((rule) => [`method.request.${rule.location}.${rule.name}`, rule.required]),
       ),
@@ -283,6 +315,7 @@ export class RestApi extends Construct {
       path: `${outcomes.path}/{requestId}`,
       httpMethod: "GET",
       apiKeyRequired: true,
+      scopes: outcomes.scopes,
       parameters: { "method.request.path.requestId": true },
       validator,
       integration: {
@@ -436,7 +469,13 @@ export class RestApi extends Construct {
       restApiId,
       resourceId: resource.id,
       httpMethod: spec.httpMethod,
-      authorization: "NONE",
+      ...(spec.scopes
+        ? {
+            authorization: "COGNITO_USER_POOLS",
+            authorizerId: this.authorizer?.id,
+            authorizationScopes: [...spec.scopes],
+          }
+        : { authorization: "NONE" }),
       apiKeyRequired: spec.apiKeyRequired,
       requestParameters: spec.parameters,
       requestValidatorId: spec.validator?.id,
@@ -493,6 +532,7 @@ export class RestApi extends Construct {
     const { uri: _uri, credentials: _credentials, ...staticIntegration } = spec.integration;
     this.definition.push({
       id: spec.id,
+      scopes: spec.scopes,
       parameters: spec.parameters,
       integration: staticIntegration,
       responses: spec.responses,

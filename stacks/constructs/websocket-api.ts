@@ -1,4 +1,5 @@
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
@@ -68,8 +69,33 @@ export class WebSocketApi extends Construct {
     this.connectionsArn = `${this.api.executionArn}/${props.stageName}/POST/@connections/*`;
   }
 
-  /** Routes `routeKey` (`$connect`, `$disconnect`, `$default`, ...) to `handler`, which only this route may invoke. */
-  addRoute(id: string, routeKey: string, handler: LambdaFunction): void {
+  /**
+   * A Lambda REQUEST authorizer for `$connect` reading the token from `identitySource` (browsers cannot set
+   * headers on a WebSocket, so a query string parameter); only this API's authorizer may invoke it.
+   */
+  addAuthorizer(id: string, handler: LambdaFunction, identitySource: string): Apigatewayv2Authorizer {
+    const authorizer = new Apigatewayv2Authorizer(this, `${id}-authorizer`, {
+      apiId: this.api.id,
+      name: id,
+      authorizerType: "REQUEST",
+      authorizerUri: handler.invokeArn,
+      identitySources: [identitySource],
+    });
+    new LambdaPermission(this, `${id}-authorizer-permission`, {
+      statementId: "AllowWebSocketAuthorizer",
+      action: "lambda:InvokeFunction",
+      functionName: handler.functionName,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.api.executionArn}/authorizers/${authorizer.id}`,
+    });
+    return authorizer;
+  }
+
+  /**
+   * Routes `routeKey` (`$connect`, `$disconnect`, `$default`, ...) to `handler`, which only this route may invoke;
+   * with `authorizer`, API Gateway runs it first and refuses the route unless it allows.
+   */
+  addRoute(id: string, routeKey: string, handler: LambdaFunction, authorizer?: Apigatewayv2Authorizer): void {
     const integration = new Apigatewayv2Integration(this, `${id}-integration`, {
       apiId: this.api.id,
       integrationType: "AWS_PROXY",
@@ -80,6 +106,7 @@ export class WebSocketApi extends Construct {
       apiId: this.api.id,
       routeKey,
       target: `integrations/${integration.id}`,
+      ...(authorizer ? { authorizationType: "CUSTOM", authorizerId: authorizer.id } : {}),
     });
     new LambdaPermission(this, `${id}-permission`, {
       statementId: "AllowWebSocketRoute",

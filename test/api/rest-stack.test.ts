@@ -178,8 +178,10 @@ describe("the REST deployment trigger", () => {
         logRetentionDays: 14,
         routes: COMMAND_ROUTES.map((route) => ({ ...route, queue: queue(route.queue) })),
         models: REQUEST_MODELS,
+        userPoolArn: "arn:aws:cognito-idp:eu-west-1:111111111111:userpool/eu-west-1_test",
         outcomes: {
           path: "requests",
+          scopes: ["items/read"],
           table: {
             name: "crud-test-requests",
             arn: "arn:aws:dynamodb:eu-west-1:111111111111:table/crud-test-requests",

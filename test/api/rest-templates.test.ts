@@ -1,13 +1,20 @@
 import Ajv from "ajv-draft-04";
+import { OPERATION_CATALOGUE, OPERATIONS } from "../../handlers/catalogue.ts";
 import { LIST_LIMIT_MAX } from "../../handlers/lib/limits.ts";
 import { matchRoute, readRestApi } from "../../synthesized/rest-api.ts";
-import { callRoute, REQUEST_TIME_EPOCH } from "../support/rest-call.ts";
+import {
+  API_REQUEST_ID,
+  CALLER_SUB,
+  callRoute,
+  EXTENDED_REQUEST_ID,
+  REQUEST_TIME_EPOCH,
+} from "../support/rest-call.ts";
 import { resourcesOfType, synthesizedStack } from "../support/synthesized.ts";
 
 const stack = synthesizedStack("dev");
 const table = readRestApi(stack);
 const ITEM_ID = "6f1c2a4e-8b7d-4c3e-9a2f-0d1e2f3a4b5c";
-const REQUEST_ID = "0b0f3b4e-1111-4222-8333-944445555666";
+const REQUEST_ID = API_REQUEST_ID;
 const FORM_FIELDS = [
   "Action",
   "MessageBody",
@@ -58,6 +65,25 @@ describe("the REST routes", () => {
       "POST /items",
       "PUT /items/{id}",
     ]);
+  });
+
+  it("require a user-pool token with the operation's scope on every route but the preflights", () => {
+    const scopes = new Map(
+      OPERATIONS.map((operation) => {
+        const spec = OPERATION_CATALOGUE[operation];
+        return [`${spec.method} /${spec.path}`, [spec.scope]];
+      }),
+    );
+    scopes.set("GET /requests/{requestId}", ["items/read"]);
+    for (const route of table.routes) {
+      const key = `${route.httpMethod} ${route.path}`;
+      if (route.httpMethod === "OPTIONS") {
+        expect(route.authorization, key).toBe("NONE");
+        continue;
+      }
+      expect(route.authorization, key).toBe("COGNITO_USER_POOLS");
+      expect(route.authorizationScopes, key).toEqual(scopes.get(key));
+    }
   });
 
   it("require an API key on every route but the preflights, and never pass unmapped bodies through", () => {
@@ -137,7 +163,7 @@ describe("each command route puts exactly the documented command on its queue", 
       "Item deletion request received",
     ],
   ] as const)("%s %s", (method, path, call, queue, operation, id, payload, query, message) => {
-    const answer = callRoute(table, method, path, { ...call, requestId: REQUEST_ID });
+    const answer = callRoute(table, method, path, call);
 
     expect(answer.status).toBe(202);
     expect(JSON.parse(answer.body)).toEqual({ message, requestId: REQUEST_ID });
@@ -148,6 +174,7 @@ describe("each command route puts exactly the documented command on its queue", 
     });
     expect(envelope(answer)).toEqual({
       requestId: REQUEST_ID,
+      owner: CALLER_SUB,
       operation,
       id,
       payload,
@@ -165,34 +192,62 @@ describe("hostile input", () => {
   it.each(HOSTILE)("a body value of %j round-trips byte-exact and adds or alters no field", (value) => {
     const body = { name: value, description: `${value}|${value}` };
 
-    const answer = callRoute(table, "PUT", `/items/${ITEM_ID}`, {
-      body: JSON.stringify(body),
-      requestId: REQUEST_ID,
-    });
+    const answer = callRoute(table, "PUT", `/items/${ITEM_ID}`, { body: JSON.stringify(body) });
 
     expect(answer.status).toBe(202);
     expect(Object.keys(answer.sent?.fields ?? {}).sort()).toEqual([...FORM_FIELDS].sort());
     expect(answer.sent?.fields.Action).toBe("SendMessage");
     const command = envelope(answer);
-    expect(Object.keys(command)).toEqual(["requestId", "operation", "id", "payload", "query", "requestedAt"]);
+    expect(Object.keys(command)).toEqual([
+      "requestId",
+      "owner",
+      "operation",
+      "id",
+      "payload",
+      "query",
+      "requestedAt",
+    ]);
     expect(command).toMatchObject({ requestId: REQUEST_ID, operation: "update", id: ITEM_ID, payload: body });
     expect(answer.sent?.messageAttributes.operation?.stringValue).toBe("update");
   });
 
   it.each(HOSTILE)(
-    "a client-chosen request id of %j is carried exactly and answered as valid JSON",
-    (requestId) => {
-      const answer = callRoute(table, "POST", "/items", { body: '{"name":"x"}', requestId });
+    "a client-chosen X-Amzn-RequestId of %j changes nothing: the request id is API Gateway's own",
+    (chosen) => {
+      const answer = callRoute(table, "POST", "/items", { body: '{"name":"x"}', requestId: chosen });
 
-      expect(JSON.parse(answer.body)).toEqual({ message: "Item creation request received", requestId });
-      expect(Object.keys(answer.sent?.fields ?? {}).sort()).toEqual([...FORM_FIELDS].sort());
-      expect(envelope(answer).requestId).toBe(requestId);
-      expect(answer.sent?.messageAttributes).toEqual({
-        operation: { dataType: "String", stringValue: "create" },
-        requestId: { dataType: "String", stringValue: requestId },
+      expect(JSON.parse(answer.body)).toEqual({
+        message: "Item creation request received",
+        requestId: REQUEST_ID,
       });
+      expect(envelope(answer).requestId).toBe(REQUEST_ID);
+      expect(answer.sent?.messageAttributes.requestId?.stringValue).toBe(REQUEST_ID);
     },
   );
+
+  it.each(["AAAAAAAAAAAAAAA=", "+++///+++///+++=", "abc/def+ghi/jkl="])(
+    "makes the extended request id %j URL-safe, the same in the answer, the envelope and the attribute",
+    (extendedRequestId) => {
+      const expected = extendedRequestId.replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+
+      const answer = callRoute(table, "DELETE", `/items/${ITEM_ID}`, { extendedRequestId });
+
+      expect(expected).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+      expect(JSON.parse(answer.body).requestId).toBe(expected);
+      expect(envelope(answer).requestId).toBe(expected);
+      expect(answer.sent?.messageAttributes.requestId?.stringValue).toBe(expected);
+    },
+  );
+
+  it.each(HOSTILE)("a token subject of %j reaches the envelope exactly, as the only owner", (sub) => {
+    const answer = callRoute(table, "POST", "/items", {
+      body: JSON.stringify({ name: "x", owner: "someone-else" }),
+      claims: { sub },
+    });
+
+    expect(Object.keys(answer.sent?.fields ?? {}).sort()).toEqual([...FORM_FIELDS].sort());
+    expect(envelope(answer).owner).toBe(sub);
+  });
 
   it("keeps the largest valid body far below SQS's 256 KiB message limit", () => {
     // Every character at its most expensive: escaped by JSON, then percent-encoded as four UTF-8 bytes.
@@ -261,11 +316,12 @@ describe("GET /requests/{requestId}", () => {
       TableName: "crud-dev-requests",
       Key: { requestId: { S: REQUEST_ID } },
       ConsistentRead: true,
-      ProjectionExpression: "outcome",
+      ProjectionExpression: "outcome, #owner",
+      ExpressionAttributeNames: { "#owner": "owner" },
     });
   });
 
-  it("answers 200 with the stored outcome frame exactly as stored", () => {
+  it("answers 200 with the stored outcome frame exactly as stored, to its owner only", () => {
     const stored = JSON.stringify({
       type: "notification",
       requestId: REQUEST_ID,
@@ -275,12 +331,18 @@ describe("GET /requests/{requestId}", () => {
       completedAt: "2026-11-22T10:00:00.000Z",
     });
 
-    const answer = callRoute(table, "GET", `/requests/${REQUEST_ID}`, {
-      storedOutcomes: { [REQUEST_ID]: stored },
+    const storedOutcomes = { [REQUEST_ID]: { outcome: stored, owner: CALLER_SUB } };
+    const answer = callRoute(table, "GET", `/requests/${REQUEST_ID}`, { storedOutcomes });
+    const stranger = callRoute(table, "GET", `/requests/${REQUEST_ID}`, {
+      storedOutcomes,
+      claims: { sub: "8d2f0e6a-0000-4000-8000-00000000b0b0" },
     });
+    const unknown = callRoute(table, "GET", `/requests/${REQUEST_ID}`);
 
     expect(answer.status).toBe(200);
     expect(answer.body).toBe(stored);
+    expect(stranger.status).toBe(404);
+    expect(stranger.body).toBe(unknown.body);
   });
 
   it("answers 404 JSON while there is no outcome", () => {
@@ -301,7 +363,7 @@ describe("GET /requests/{requestId}", () => {
       Key: { requestId: { S: requestId } },
     });
     expect(answer.status).toBe(400);
-    expect(JSON.parse(answer.body)).toEqual({ error: "requestId: must be a UUID" });
+    expect(JSON.parse(answer.body)).toEqual({ error: "requestId: must be the requestId of a 202 answer" });
   });
 });
 
@@ -328,7 +390,7 @@ describe("CORS", () => {
     expect(answer.headers).toEqual({
       "Access-Control-Allow-Origin": "http://localhost:3000",
       "Access-Control-Allow-Methods": "GET,PUT,DELETE,OPTIONS",
-      "Access-Control-Allow-Headers": "Content-Type,X-Api-Key,X-Amzn-RequestId",
+      "Access-Control-Allow-Headers": "Content-Type,Authorization,X-Api-Key",
       "Access-Control-Max-Age": "600",
       Vary: "Origin",
     });
@@ -368,7 +430,7 @@ describe("gateway responses", () => {
       template
         .replaceAll("$context.error.validationErrorString", "Invalid request body")
         .replaceAll("$context.error.messageString", '"Forbidden"')
-        .replaceAll("$context.extendedRequestId", "Ab1Cd2=");
+        .replaceAll("$context.extendedRequestId", EXTENDED_REQUEST_ID);
     for (const [type, response] of Object.entries(table.gatewayResponses)) {
       expect(() => JSON.parse(substitute(response.template)), type).not.toThrow();
       expect(JSON.parse(substitute(response.template)), type).toHaveProperty("error");

@@ -1,8 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { type Outcome, outcomeSchema } from "../../handlers/lib/contracts.ts";
-import { commandBody, lambdaContext, sqsEvent, sqsRecord } from "../support/events.ts";
+import { changeKeyOf, itemIdFor, LIST_PAGE_BUDGET_BYTES } from "../../handlers/items/repository.ts";
+import { type Notification, notificationSchema, type Outcome } from "../../handlers/lib/contracts.ts";
+import {
+  ALICE,
+  BOB,
+  commandBody,
+  lambdaContext,
+  newRequestId,
+  sqsEvent,
+  sqsRecord,
+} from "../support/events.ts";
 import { type HandlerPeers, startHandlerPeers } from "../support/handler-environment.ts";
 
 type Handler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
@@ -29,9 +38,13 @@ beforeEach(() => {
   peers.sqs.reset();
 });
 
-/** Outcomes published during the test, parsed with the contract's own schema. */
+/** Notifications published during the test, parsed with the contract's own schema. */
+function notifications(): Notification[] {
+  return peers.sqs.sent().map((message) => notificationSchema.parse(JSON.parse(message.body)));
+}
+
 function outcomes(): Outcome[] {
-  return peers.sqs.sent().map((message) => outcomeSchema.parse(JSON.parse(message.body)));
+  return notifications().map((notification) => notification.outcome);
 }
 
 function onlyOutcome(): Outcome {
@@ -44,34 +57,49 @@ async function storedItem(id: string) {
   return (await peers.documents.send(new GetCommand({ TableName: peers.tables.items, Key: { id } }))).Item;
 }
 
-async function seedItem(fields: Record<string, unknown> = {}) {
+/** An item of `owner`, written as the create handler writes one; `acceptedAt` orders later changes. */
+async function seedItem(owner: string, fields: Record<string, unknown> = {}, acceptedAt = 0) {
+  const requestId = newRequestId();
   const item = {
     id: randomUUID(),
+    owner,
     name: "Seeded",
-    created_at: "2026-01-01T00:00:00.000Z",
+    created_at: new Date(Date.UTC(2026, 0, 1) + Math.floor(Math.random() * 1e9)).toISOString(),
     updated_at: "2026-01-01T00:00:00.000Z",
+    version: 1,
+    change_key: changeKeyOf({ owner, requestId, requestedAt: acceptedAt }),
+    last_request_id: requestId,
     ...fields,
   };
   await peers.documents.send(new PutCommand({ TableName: peers.tables.items, Item: item }));
   return item;
 }
 
-describe("create", () => {
-  it("stores the item under the SQS message id and publishes a success outcome", async () => {
-    const body = commandBody({ payload: { name: "Lamp", description: "Brass" } });
-    const record = sqsRecord(body);
+const publicFields = (item: Record<string, unknown>) => {
+  const { owner: _owner, change_key: _key, last_request_id: _last, ...visible } = item;
+  return visible;
+};
 
-    const response = await create(sqsEvent(record), lambdaContext());
+describe("create", () => {
+  it("stores the item under an id derived from the request id, owned by the caller, and answers its owner", async () => {
+    const body = commandBody({ payload: { name: "Lamp", description: "Brass" } });
+
+    const response = await create(sqsEvent(sqsRecord(body)), lambdaContext());
 
     expect(response.batchItemFailures).toEqual([]);
-    const stored = await storedItem(record.messageId);
-    expect(stored).toMatchObject({ id: record.messageId, name: "Lamp", description: "Brass" });
-    const outcome = onlyOutcome();
-    expect(outcome).toMatchObject({
-      requestId: body.requestId,
-      operation: "create",
-      status: "success",
-      result: stored,
+    const id = itemIdFor(String(body.requestId));
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const stored = await storedItem(id);
+    expect(stored).toMatchObject({ id, owner: ALICE, name: "Lamp", description: "Brass", version: 1 });
+    const [notification] = notifications();
+    expect(notification).toEqual({
+      owner: ALICE,
+      outcome: expect.objectContaining({
+        requestId: body.requestId,
+        operation: "create",
+        status: "success",
+        result: publicFields(stored as Record<string, unknown>),
+      }),
     });
     expect(peers.sqs.sent()[0]?.attributes).toEqual({
       operation: { DataType: "String", StringValue: "create" },
@@ -79,36 +107,49 @@ describe("create", () => {
     });
   });
 
-  it("creates one item when the same message is delivered twice", async () => {
+  it("creates one item however often the command arrives: redelivered, or redriven with a new message id", async () => {
     const record = sqsRecord(commandBody({ payload: { name: "Once" } }));
 
     await create(sqsEvent(record), lambdaContext());
     await create(sqsEvent({ ...record, receiptHandle: randomUUID() }), lambdaContext());
-
-    const { Items = [] } = await peers.documents.send(
-      new ScanCommand({
-        TableName: peers.tables.items,
-        FilterExpression: "#n = :n",
-        ExpressionAttributeNames: { "#n": "name" },
-        ExpressionAttributeValues: { ":n": "Once" },
-      }),
+    await create(
+      sqsEvent({ ...record, messageId: randomUUID(), receiptHandle: randomUUID() }),
+      lambdaContext(),
     );
-    expect(Items).toHaveLength(1);
-    const [first, second] = outcomes();
-    expect(second?.status).toBe("success");
-    expect(second).toMatchObject({ result: (first as { result: unknown }).result });
+
+    const [first, ...later] = outcomes();
+    expect(later).toHaveLength(2);
+    for (const outcome of later)
+      expect(outcome).toMatchObject({ status: "success", result: (first as { result: unknown }).result });
+    expect((await storedItem(itemIdFor(JSON.parse(record.body).requestId)))?.version).toBe(1);
+  });
+
+  it("does not bring an item back when a create arrives again after the item was deleted", async () => {
+    const createRecord = sqsRecord(commandBody({ payload: { name: "Gone for good" } }));
+    await create(sqsEvent(createRecord), lambdaContext());
+    const id = itemIdFor(JSON.parse(createRecord.body).requestId);
+    await remove(
+      sqsEvent(sqsRecord(commandBody({ operation: "delete", id, requestedAt: 1_700_000_000_001 }))),
+      lambdaContext(),
+    );
+    peers.sqs.reset();
+
+    await create(sqsEvent({ ...createRecord, receiptHandle: randomUUID() }), lambdaContext());
+
+    expect(onlyOutcome()).toMatchObject({ status: "success", result: { id, deleted: true } });
+    expect(await storedItem(id)).toMatchObject({ id, deleted_at: expect.any(String) });
+    expect(await storedItem(id)).not.toHaveProperty("name");
   });
 
   it("answers an invalid payload with a VALIDATION outcome naming the field, and stores nothing", async () => {
-    const record = sqsRecord(commandBody({ payload: { name: "", colour: "red" } }));
+    const body = commandBody({ payload: { name: "", colour: "red" } });
 
-    const response = await create(sqsEvent(record), lambdaContext());
+    const response = await create(sqsEvent(sqsRecord(body)), lambdaContext());
 
     expect(response.batchItemFailures).toEqual([]);
-    expect(await storedItem(record.messageId)).toBeUndefined();
+    expect(await storedItem(itemIdFor(String(body.requestId)))).toBeUndefined();
     const outcome = onlyOutcome();
-    expect(outcome.status).toBe("error");
-    expect(outcome).toMatchObject({ error: { code: "VALIDATION" } });
+    expect(outcome).toMatchObject({ status: "error", error: { code: "VALIDATION" } });
     const message = (outcome as { error: { message: string } }).error.message;
     expect(message).toMatch(/payload\.name: must not be empty/);
     expect(message).toMatch(/payload: unknown field "colour"/);
@@ -127,39 +168,24 @@ describe("create", () => {
     });
   });
 
-  it("leaves a message with no request id to answer for the DLQ", async () => {
-    const record = sqsRecord("not json at all");
+  it("leaves a message that cannot name its request id or its owner for the DLQ: nobody to answer", async () => {
+    const unreadable = sqsRecord("not json at all");
+    const ownerless = sqsRecord(commandBody({ owner: "" }));
 
-    const response = await create(sqsEvent(record), lambdaContext());
+    const response = await create(sqsEvent(unreadable, ownerless), lambdaContext());
 
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: unreadable.messageId },
+      { itemIdentifier: ownerless.messageId },
+    ]);
     expect(outcomes()).toEqual([]);
   });
 
-  it("answers a broken body from the requestId attribute when the body cannot name one", async () => {
-    const requestId = randomUUID();
-    const record = sqsRecord("{broken");
-    record.messageAttributes.requestId = {
-      stringValue: requestId,
-      dataType: "String",
-      stringListValues: [],
-      binaryListValues: [],
-    };
-
-    const response = await create(sqsEvent(record), lambdaContext());
-
-    expect(response.batchItemFailures).toEqual([]);
-    expect(onlyOutcome()).toMatchObject({
-      requestId,
-      operation: "create",
-      error: { code: "VALIDATION", message: "message body is not JSON" },
-    });
-  });
-
   it("fails only the record whose outcome could not be sent (a retryable fault), and the retry creates nothing twice", async () => {
-    const failing = sqsRecord(commandBody({ payload: { name: "Throttled" } }));
+    const failingBody = commandBody({ payload: { name: "Throttled" } });
+    const failing = sqsRecord(failingBody);
     const passing = sqsRecord(commandBody({ payload: { name: "Fine" } }));
-    peers.sqs.throttle((input) => String(input.MessageBody).includes(failing.messageId));
+    peers.sqs.throttle((input) => String(input.MessageBody).includes(String(failingBody.requestId)));
 
     const response = await create(sqsEvent(failing, passing), lambdaContext());
 
@@ -170,13 +196,16 @@ describe("create", () => {
 
     expect(retry.batchItemFailures).toEqual([]);
     expect(outcomes()).toHaveLength(2);
-    expect(await storedItem(failing.messageId)).toMatchObject({ name: "Throttled" });
+    expect(await storedItem(itemIdFor(String(failingBody.requestId)))).toMatchObject({
+      name: "Throttled",
+      version: 1,
+    });
   });
 });
 
 describe("read", () => {
-  it("gets an item", async () => {
-    const item = await seedItem({ name: "Chair" });
+  it("gets the caller's item", async () => {
+    const item = await seedItem(ALICE, { name: "Chair" });
     const body = commandBody({ operation: "get", id: item.id, payload: null });
 
     await read(sqsEvent(sqsRecord(body)), lambdaContext());
@@ -185,18 +214,25 @@ describe("read", () => {
       requestId: body.requestId,
       operation: "get",
       status: "success",
-      result: item,
+      result: publicFields(item),
     });
   });
 
-  it("answers a missing item with NOT_FOUND", async () => {
-    const id = randomUUID();
+  it("answers another user's item exactly like a missing one: NOT_FOUND", async () => {
+    const bobs = await seedItem(BOB, { name: "Bob's" });
+    const missing = randomUUID();
 
-    await read(sqsEvent(sqsRecord(commandBody({ operation: "get", id }))), lambdaContext());
+    await read(sqsEvent(sqsRecord(commandBody({ operation: "get", id: bobs.id }))), lambdaContext());
+    await read(sqsEvent(sqsRecord(commandBody({ operation: "get", id: missing }))), lambdaContext());
 
-    expect(onlyOutcome()).toMatchObject({
+    const [other, absent] = outcomes();
+    expect(other).toMatchObject({
       status: "error",
-      error: { code: "NOT_FOUND", message: `item ${id} does not exist` },
+      error: { code: "NOT_FOUND", message: `item ${bobs.id} does not exist` },
+    });
+    expect(absent).toMatchObject({
+      status: "error",
+      error: { code: "NOT_FOUND", message: `item ${missing} does not exist` },
     });
   });
 
@@ -206,60 +242,99 @@ describe("read", () => {
     expect(onlyOutcome()).toMatchObject({ error: { code: "VALIDATION", message: "id: must be a UUID" } });
   });
 
-  it("lists every item exactly once across pages with limit and the opaque lastKey", async () => {
-    const { Items: before = [] } = await peers.documents.send(
-      new ScanCommand({ TableName: peers.tables.items }),
-    );
-    for (let index = 0; index < 5; index += 1) await seedItem({ name: `Page ${index}` });
-    const seen: string[] = [];
+  it("lists only the caller's items, newest first, each exactly once across pages", async () => {
+    const owner = randomUUID();
+    const seeded = [];
+    for (let index = 0; index < 5; index += 1) seeded.push(await seedItem(owner, { name: `Page ${index}` }));
+    await seedItem(BOB, { name: "Not yours" });
+    const seen: Array<{ id: string; created_at: string }> = [];
     let lastKey: string | undefined;
     let pages = 0;
     do {
       peers.sqs.reset();
       await read(
-        sqsEvent(sqsRecord(commandBody({ operation: "list", query: { limit: 2, lastKey } }))),
+        sqsEvent(sqsRecord(commandBody({ owner, operation: "list", query: { limit: 2, lastKey } }))),
         lambdaContext(),
       );
-      const result = (
-        onlyOutcome() as { result: { items: Array<{ id: string }>; count: number; lastKey?: string } }
-      ).result;
+      const result = (onlyOutcome() as { result: { items: typeof seen; count: number; lastKey?: string } })
+        .result;
       expect(result.count).toBe(result.items.length);
       expect(result.count).toBeLessThanOrEqual(2);
-      seen.push(...result.items.map((item) => item.id));
+      seen.push(...result.items);
       lastKey = result.lastKey;
       pages += 1;
-    } while (lastKey && pages < 50);
+    } while (lastKey && pages < 10);
 
-    expect(new Set(seen).size).toBe(seen.length);
-    expect(seen).toHaveLength(before.length + 5);
+    const newestFirst = [...seeded]
+      .sort((a, b) => b.created_at.localeCompare(a.created_at))
+      .map((item) => item.id);
+    expect(seen.map((item) => item.id)).toEqual(newestFirst);
   });
 
-  it("refuses a list limit out of range and a forged page token", async () => {
-    await read(
-      sqsEvent(sqsRecord(commandBody({ operation: "list", query: { limit: 500 } }))),
-      lambdaContext(),
-    );
-    await read(
-      sqsEvent(sqsRecord(commandBody({ operation: "list", query: { lastKey: "bm90LWEta2V5" } }))),
-      lambdaContext(),
-    );
+  it("bounds a page by bytes, so a page of long items still fits a WebSocket frame, and continues after it", async () => {
+    const owner = randomUUID();
+    for (let index = 0; index < 60; index += 1)
+      await seedItem(owner, { name: `Long ${index}`, description: "é".repeat(2000) });
 
-    const [limit, token] = outcomes();
+    const pages: Array<{ items: Array<{ id: string }>; lastKey?: string }> = [];
+    let lastKey: string | undefined;
+    do {
+      peers.sqs.reset();
+      await read(
+        sqsEvent(sqsRecord(commandBody({ owner, operation: "list", query: { limit: 100, lastKey } }))),
+        lambdaContext(),
+      );
+      const page = (onlyOutcome() as { result: { items: Array<{ id: string }>; lastKey?: string } }).result;
+      pages.push(page);
+      lastKey = page.lastKey;
+    } while (lastKey && pages.length < 10);
+
+    expect(pages.length).toBeGreaterThan(1);
+    for (const page of pages)
+      expect(Buffer.byteLength(JSON.stringify(page.items))).toBeLessThanOrEqual(LIST_PAGE_BUDGET_BYTES + 2);
+    const ids = pages.flatMap((page) => page.items.map((item) => item.id));
+    expect(new Set(ids).size).toBe(60);
+    expect(ids).toHaveLength(60);
+  });
+
+  it("refuses a list limit out of range, a forged page token, and another user's page token", async () => {
+    const owner = randomUUID();
+    for (let index = 0; index < 2; index += 1) await seedItem(owner);
+    await read(
+      sqsEvent(sqsRecord(commandBody({ owner, operation: "list", query: { limit: 1 } }))),
+      lambdaContext(),
+    );
+    const ownersToken = (onlyOutcome() as { result: { lastKey: string } }).result.lastKey;
+    peers.sqs.reset();
+
+    const forged = Buffer.from(JSON.stringify({ id: "" })).toString("base64url");
+    for (const query of [
+      { limit: 500 },
+      { lastKey: "bm90LWEta2V5" },
+      { lastKey: forged },
+      { lastKey: ownersToken },
+    ]) {
+      await read(sqsEvent(sqsRecord(commandBody({ owner: BOB, operation: "list", query }))), lambdaContext());
+    }
+
+    const [limit, ...tokens] = outcomes();
     expect(limit).toMatchObject({
       error: { code: "VALIDATION", message: "query.limit: must be at most 100" },
     });
-    expect(token).toMatchObject({
-      error: {
-        code: "VALIDATION",
-        message: "query.lastKey: is not a page token returned by a previous list",
-      },
-    });
+    for (const token of tokens) {
+      expect(token).toMatchObject({
+        error: {
+          code: "VALIDATION",
+          message: "query.lastKey: is not a page token returned by a previous list of yours",
+        },
+      });
+    }
   });
 });
 
 describe("update", () => {
-  it("changes the named fields and keeps the others", async () => {
-    const item = await seedItem({ name: "Old", description: "Keep me" });
+  it("changes the named fields, keeps the others and raises the version", async () => {
+    const item = await seedItem(ALICE, { name: "Old", description: "Keep me" });
 
     await update(
       sqsEvent(sqsRecord(commandBody({ operation: "update", id: item.id, payload: { name: "New" } }))),
@@ -272,21 +347,66 @@ describe("update", () => {
       name: "New",
       description: "Keep me",
       created_at: item.created_at,
+      version: 2,
     });
     expect(stored?.updated_at).not.toBe(item.updated_at);
-    expect(onlyOutcome()).toMatchObject({ operation: "update", status: "success", result: stored });
+    expect(onlyOutcome()).toMatchObject({
+      operation: "update",
+      status: "success",
+      result: publicFields(stored as Record<string, unknown>),
+    });
   });
 
-  it("answers a missing item with NOT_FOUND and does not create it", async () => {
-    const id = randomUUID();
+  it("applies a redelivered update once", async () => {
+    const item = await seedItem(ALICE);
+    const record = sqsRecord(commandBody({ operation: "update", id: item.id, payload: { name: "Twice?" } }));
+
+    await update(sqsEvent(record), lambdaContext());
+    await update(sqsEvent({ ...record, receiptHandle: randomUUID() }), lambdaContext());
+
+    expect((await storedItem(item.id))?.version).toBe(2);
+    expect(outcomes().map((outcome) => outcome.status)).toEqual(["success", "success"]);
+  });
+
+  it("refuses an update accepted before one already applied (SQS keeps no order) with CONFLICT, changing nothing", async () => {
+    const item = await seedItem(ALICE, { name: "Newer" }, 1_700_000_000_500);
 
     await update(
-      sqsEvent(sqsRecord(commandBody({ operation: "update", id, payload: { name: "Ghost" } }))),
+      sqsEvent(
+        sqsRecord(
+          commandBody({
+            operation: "update",
+            id: item.id,
+            payload: { name: "Older" },
+            requestedAt: 1_700_000_000_000,
+          }),
+        ),
+      ),
       lambdaContext(),
     );
 
-    expect(await storedItem(id)).toBeUndefined();
-    expect(onlyOutcome()).toMatchObject({ error: { code: "NOT_FOUND" } });
+    expect(await storedItem(item.id)).toMatchObject({ name: "Newer", version: 1 });
+    expect(onlyOutcome()).toMatchObject({ status: "error", error: { code: "CONFLICT" } });
+  });
+
+  it("answers another user's item, a deleted one and a missing one with NOT_FOUND and changes none", async () => {
+    const bobs = await seedItem(BOB, { name: "Bob's" });
+    const deleted = await seedItem(ALICE, { deleted_at: "2026-01-02T00:00:00.000Z" });
+    const missing = randomUUID();
+
+    for (const id of [bobs.id, deleted.id, missing])
+      await update(
+        sqsEvent(sqsRecord(commandBody({ operation: "update", id, payload: { name: "Mine now" } }))),
+        lambdaContext(),
+      );
+
+    expect(outcomes().map((outcome) => (outcome as { error?: { code: string } }).error?.code)).toEqual([
+      "NOT_FOUND",
+      "NOT_FOUND",
+      "NOT_FOUND",
+    ]);
+    expect(await storedItem(bobs.id)).toMatchObject({ name: "Bob's", version: 1 });
+    expect(await storedItem(missing)).toBeUndefined();
   });
 
   it("requires at least one field", async () => {
@@ -302,28 +422,51 @@ describe("update", () => {
 });
 
 describe("delete", () => {
-  it("deletes an item", async () => {
-    const item = await seedItem();
+  it("leaves a tombstone: the id, owner and a higher version, no fields, expiring after the queues' retention", async () => {
+    const item = await seedItem(ALICE);
 
     await remove(
       sqsEvent(sqsRecord(commandBody({ operation: "delete", id: item.id, payload: null }))),
       lambdaContext(),
     );
 
-    expect(await storedItem(item.id)).toBeUndefined();
+    const stored = await storedItem(item.id);
+    expect(stored).toMatchObject({ id: item.id, owner: ALICE, version: 2, deleted_at: expect.any(String) });
+    expect(stored).not.toHaveProperty("name");
+    expect(stored).not.toHaveProperty("created_at");
+    expect(Number(stored?.expires_at) - Date.now() / 1000).toBeGreaterThan(28 * 24 * 3600);
     expect(onlyOutcome()).toMatchObject({
       operation: "delete",
       status: "success",
-      result: { id: item.id, deleted: true },
+      result: { id: item.id, deleted: true, version: 2 },
     });
   });
 
-  it("answers a missing item with NOT_FOUND", async () => {
+  it("succeeds again for the caller's item already deleted, and answers NOT_FOUND for anyone else's or a missing one", async () => {
+    const item = await seedItem(ALICE);
+    const bobs = await seedItem(BOB);
+    await remove(sqsEvent(sqsRecord(commandBody({ operation: "delete", id: item.id }))), lambdaContext());
+    peers.sqs.reset();
+
+    for (const id of [item.id, bobs.id, randomUUID()])
+      await remove(sqsEvent(sqsRecord(commandBody({ operation: "delete", id }))), lambdaContext());
+
+    const [again, others, missing] = outcomes();
+    expect(again).toMatchObject({ status: "success", result: { id: item.id, deleted: true, version: 2 } });
+    expect(others).toMatchObject({ status: "error", error: { code: "NOT_FOUND" } });
+    expect(missing).toMatchObject({ status: "error", error: { code: "NOT_FOUND" } });
+    expect(await storedItem(bobs.id)).toMatchObject({ name: "Seeded", version: 1 });
+  });
+
+  it("refuses a delete accepted before a change already applied with CONFLICT, keeping the item", async () => {
+    const item = await seedItem(ALICE, { name: "Renamed later" }, 1_700_000_000_500);
+
     await remove(
-      sqsEvent(sqsRecord(commandBody({ operation: "delete", id: randomUUID() }))),
+      sqsEvent(sqsRecord(commandBody({ operation: "delete", id: item.id, requestedAt: 1_700_000_000_000 }))),
       lambdaContext(),
     );
 
-    expect(onlyOutcome()).toMatchObject({ status: "error", error: { code: "NOT_FOUND" } });
+    expect(await storedItem(item.id)).toMatchObject({ name: "Renamed later", version: 1 });
+    expect(onlyOutcome()).toMatchObject({ status: "error", error: { code: "CONFLICT" } });
   });
 });

@@ -1,8 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import type { Outcome } from "../../handlers/lib/contracts.ts";
-import { lambdaContext, sqsEvent, sqsRecord, websocketEvent } from "../support/events.ts";
+import type { Notification, Outcome } from "../../handlers/lib/contracts.ts";
+import {
+  ALICE,
+  BOB,
+  lambdaContext,
+  newRequestId,
+  sqsEvent,
+  sqsRecord,
+  websocketEvent,
+} from "../support/events.ts";
 import { type HandlerPeers, startHandlerPeers } from "../support/handler-environment.ts";
 
 type SqsHandler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
@@ -38,6 +46,8 @@ function outcomeFor(requestId: string, overrides: Partial<Outcome> = {}): Outcom
   } as Outcome;
 }
 
+const notification = (owner: string, outcome: Outcome): Notification => ({ owner, outcome });
+
 async function connection(connectionId: string) {
   return (
     await peers.documents.send(new GetCommand({ TableName: peers.tables.connections, Key: { connectionId } }))
@@ -52,54 +62,76 @@ async function framesArrived(frames: unknown[], count: number): Promise<unknown[
   return frames;
 }
 
-/** Opens a real socket and subscribes it through the $connect handler, as API Gateway would. */
-async function subscribedClient(requestId: string) {
+/** Opens a real socket and registers it through $connect as `owner`, as API Gateway would after its authorizer. */
+async function connectedClient(owner: string, requestId?: string) {
   const client = await peers.websocket.connect();
   const response = await connect(
-    websocketEvent("$connect", client.connectionId, { queryStringParameters: { requestId } }),
+    websocketEvent("$connect", client.connectionId, {
+      principal: owner,
+      ...(requestId ? { queryStringParameters: { requestId } } : {}),
+    }),
   );
   expect(response.statusCode).toBe(200);
   return client;
 }
 
 describe("$connect", () => {
-  it("refuses a missing requestId with 400 and stores nothing", async () => {
+  it("refuses a connection its authorizer did not allow with 403 and stores nothing", async () => {
     const connectionId = randomUUID();
 
     const response = await connect(websocketEvent("$connect", connectionId));
 
-    expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body).error).toMatch(/^requestId: is required/);
+    expect(response.statusCode).toBe(403);
     expect(await connection(connectionId)).toBeUndefined();
   });
 
-  it("refuses a malformed requestId with 400", async () => {
+  it("refuses a malformed requestId to narrow to with 400", async () => {
     const response = await connect(
-      websocketEvent("$connect", randomUUID(), { queryStringParameters: { requestId: "1 OR 1=1" } }),
+      websocketEvent("$connect", randomUUID(), {
+        principal: ALICE,
+        queryStringParameters: { requestId: "1 OR 1=1" },
+      }),
     );
 
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body).error).toMatch(/^requestId: must be a UUID/);
+    expect(JSON.parse(response.body).error).toMatch(/^requestId: must be the requestId of a 202 answer/);
   });
 
-  it("stores the subscription with a TTL", async () => {
-    const requestId = randomUUID();
-    const connectionId = randomUUID();
+  it("stores the connection as its user's, narrowed when asked, with a TTL", async () => {
+    const requestId = newRequestId();
+    const [wide, narrow] = [randomUUID(), randomUUID()];
 
-    await connect(websocketEvent("$connect", connectionId, { queryStringParameters: { requestId } }));
+    await connect(websocketEvent("$connect", wide, { principal: ALICE }));
+    await connect(
+      websocketEvent("$connect", narrow, { principal: ALICE, queryStringParameters: { requestId } }),
+    );
 
-    const stored = await connection(connectionId);
-    expect(stored).toMatchObject({ connectionId, requestId });
-    expect(stored?.expiresAt).toBeGreaterThan(Date.now() / 1000);
+    expect(await connection(wide)).toMatchObject({ connectionId: wide, owner: ALICE });
+    expect(await connection(wide)).not.toHaveProperty("requestId");
+    expect(await connection(narrow)).toMatchObject({ connectionId: narrow, owner: ALICE, requestId });
+    expect((await connection(wide))?.expiresAt).toBeGreaterThan(Date.now() / 1000);
+  });
+
+  it("refuses a user's connection beyond the cap with 429", async () => {
+    const owner = randomUUID();
+    for (let index = 0; index < 3; index += 1)
+      expect((await connect(websocketEvent("$connect", randomUUID(), { principal: owner }))).statusCode).toBe(
+        200,
+      );
+
+    const refused = randomUUID();
+    const response = await connect(websocketEvent("$connect", refused, { principal: owner }));
+
+    expect(response.statusCode).toBe(429);
+    expect(JSON.parse(response.body).error).toBe("at most 3 open connections per user; close one first");
+    expect(await connection(refused)).toBeUndefined();
   });
 });
 
 describe("$disconnect", () => {
   it("forgets the connection", async () => {
     const connectionId = randomUUID();
-    await connect(
-      websocketEvent("$connect", connectionId, { queryStringParameters: { requestId: randomUUID() } }),
-    );
+    await connect(websocketEvent("$connect", connectionId, { principal: ALICE }));
 
     await disconnect(websocketEvent("$disconnect", connectionId));
 
@@ -108,72 +140,98 @@ describe("$disconnect", () => {
 });
 
 describe("notification", () => {
-  it("stores the outcome, pushes it to every subscriber, and removes a stale connection", async () => {
-    const requestId = randomUUID();
-    const first = await subscribedClient(requestId);
-    const second = await subscribedClient(requestId);
-    const staleId = randomUUID();
-    await peers.documents.send(
-      new PutCommand({
-        TableName: peers.tables.connections,
-        Item: { connectionId: staleId, requestId, expiresAt: 4_000_000_000 },
-      }),
-    );
+  it("stores the outcome with its owner and pushes it to each of the owner's sockets, and to no one else's", async () => {
+    const owner = randomUUID();
+    const requestId = newRequestId();
+    const first = await connectedClient(owner);
+    const second = await connectedClient(owner);
+    const narrowedElsewhere = await connectedClient(owner, newRequestId());
+    const stranger = await connectedClient(randomUUID());
     const outcome = outcomeFor(requestId);
 
-    const response = await notify(sqsEvent(sqsRecord(outcome)), lambdaContext());
+    const response = await notify(sqsEvent(sqsRecord(notification(owner, outcome))), lambdaContext());
 
     expect(response.batchItemFailures).toEqual([]);
     expect(await framesArrived(first.frames, 1)).toEqual([outcome]);
     expect(await framesArrived(second.frames, 1)).toEqual([outcome]);
-    expect(await connection(staleId)).toBeUndefined();
-    expect(await connection(first.connectionId)).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(narrowedElsewhere.frames).toEqual([]);
+    expect(stranger.frames).toEqual([]);
     const stored = (
       await peers.documents.send(new GetCommand({ TableName: peers.tables.requests, Key: { requestId } }))
     ).Item;
+    expect(stored).toMatchObject({ requestId, owner });
     expect(JSON.parse(String(stored?.outcome))).toEqual(outcome);
     expect(stored?.expiresAt).toBe(Date.parse(outcome.completedAt) / 1000 + 86_400);
-    first.socket.close();
-    second.socket.close();
+    for (const client of [first, second, narrowedElsewhere, stranger]) client.socket.close();
   });
 
-  it("keeps the first outcome of a request id and pushes that one again", async () => {
-    const requestId = randomUUID();
+  it("forgets a gone connection, but not one young enough to be inside its $connect", async () => {
+    const owner = randomUUID();
+    const put = (connectionId: string, connectedAt: string) =>
+      peers.documents.send(
+        new PutCommand({
+          TableName: peers.tables.connections,
+          Item: { connectionId, owner, connectedAt, expiresAt: 4_000_000_000 },
+        }),
+      );
+    const [stale, young] = [randomUUID(), randomUUID()];
+    await put(stale, new Date(Date.now() - 10 * 60_000).toISOString());
+    await put(young, new Date().toISOString());
+
+    const response = await notify(
+      sqsEvent(sqsRecord(notification(owner, outcomeFor(newRequestId())))),
+      lambdaContext(),
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await connection(stale)).toBeUndefined();
+    expect(await connection(young)).toBeDefined();
+  });
+
+  it("keeps the first outcome of a request and pushes that one again", async () => {
+    const requestId = newRequestId();
+    const owner = randomUUID();
     const original = outcomeFor(requestId);
-    await notify(sqsEvent(sqsRecord(original)), lambdaContext());
-    const client = await subscribedClient(requestId);
-    const impostor = outcomeFor(requestId, {
+    await notify(sqsEvent(sqsRecord(notification(owner, original))), lambdaContext());
+    const client = await connectedClient(owner, requestId);
+    const later = outcomeFor(requestId, {
       status: "error",
       error: { code: "NOT_FOUND", message: "gone" },
     } as Partial<Outcome>);
 
-    await notify(sqsEvent(sqsRecord(impostor)), lambdaContext());
+    await notify(sqsEvent(sqsRecord(notification(owner, later))), lambdaContext());
 
     expect(await framesArrived(client.frames, 1)).toEqual([original]);
     client.socket.close();
   });
 
-  it("fails a malformed outcome so it reaches the DLQ, without failing the rest of the batch", async () => {
-    const good = sqsRecord(outcomeFor(randomUUID()));
-    const bad = sqsRecord({ type: "notification", requestId: "nope" });
+  it("fails a malformed notification so it reaches the DLQ, without failing the rest of the batch", async () => {
+    const good = sqsRecord(notification(ALICE, outcomeFor(newRequestId())));
+    const ownerless = sqsRecord(outcomeFor(newRequestId()));
+    const bad = sqsRecord({ owner: ALICE, outcome: { type: "notification", requestId: "nope" } });
 
-    const response = await notify(sqsEvent(bad, good), lambdaContext());
+    const response = await notify(sqsEvent(bad, good, ownerless), lambdaContext());
 
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: bad.messageId }]);
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: bad.messageId },
+      { itemIdentifier: ownerless.messageId },
+    ]);
   });
 });
 
 describe("$default", () => {
   it("answers status with pending before the outcome exists, and with the outcome after", async () => {
-    const requestId = randomUUID();
-    const client = await subscribedClient(requestId);
+    const requestId = newRequestId();
+    const owner = randomUUID();
+    const client = await connectedClient(owner);
     const status = websocketEvent("$default", client.connectionId, {
-      body: JSON.stringify({ action: "status" }),
+      body: JSON.stringify({ action: "status", requestId }),
     });
 
     await fallback(status);
     await framesArrived(client.frames, 1);
-    await notify(sqsEvent(sqsRecord(outcomeFor(requestId))), lambdaContext());
+    await notify(sqsEvent(sqsRecord(notification(owner, outcomeFor(requestId)))), lambdaContext());
     await framesArrived(client.frames, 2);
     await fallback(status);
 
@@ -184,8 +242,43 @@ describe("$default", () => {
     client.socket.close();
   });
 
+  it("answers another user's request exactly like an unknown one", async () => {
+    const requestId = newRequestId();
+    await notify(sqsEvent(sqsRecord(notification(ALICE, outcomeFor(requestId)))), lambdaContext());
+    const bob = await connectedClient(randomUUID());
+
+    await fallback(
+      websocketEvent("$default", bob.connectionId, { body: JSON.stringify({ action: "status", requestId }) }),
+    );
+
+    expect(await framesArrived(bob.frames, 1)).toEqual([{ type: "status", requestId, status: "pending" }]);
+    bob.socket.close();
+  });
+
+  it("uses the connection's own request when it was narrowed, and asks for one otherwise", async () => {
+    const requestId = newRequestId();
+    const owner = randomUUID();
+    const narrowed = await connectedClient(owner, requestId);
+    const wide = await connectedClient(owner);
+
+    await fallback(websocketEvent("$default", narrowed.connectionId, { body: '{"action":"status"}' }));
+    const response = await fallback(
+      websocketEvent("$default", wide.connectionId, { body: '{"action":"status"}' }),
+    );
+
+    expect(await framesArrived(narrowed.frames, 1)).toEqual([
+      { type: "status", requestId, status: "pending" },
+    ]);
+    expect(response.statusCode).toBe(400);
+    expect(await framesArrived(wide.frames, 1)).toEqual([
+      { type: "error", error: 'requestId: must be string: send {"action":"status","requestId":"..."}' },
+    ]);
+    narrowed.socket.close();
+    wide.socket.close();
+  });
+
   it("tells the client about an unknown action", async () => {
-    const client = await subscribedClient(randomUUID());
+    const client = await connectedClient(randomUUID());
 
     const response = await fallback(
       websocketEvent("$default", client.connectionId, { body: '{"action":"dance"}' }),
@@ -193,7 +286,7 @@ describe("$default", () => {
 
     expect(response.statusCode).toBe(400);
     expect(await framesArrived(client.frames, 1)).toEqual([
-      { type: "error", error: 'unknown action "dance"; send {"action":"status"}' },
+      { type: "error", error: 'unknown action "dance"; send {"action":"status","requestId":"..."}' },
     ]);
     client.socket.close();
   });

@@ -27,7 +27,7 @@ const websocket: LocalEmulation = {
 };
 
 describe("the local runner's emulations", () => {
-  it("resolves references through the emulation of their resource type, replace() included", () => {
+  it("resolves references through the emulation of their resource type, replace() and join() included", () => {
     const { variables, unresolved } = resolveEnvironment(
       stack,
       {

@@ -94,7 +94,7 @@ describe("npm run local, black-box", () => {
       await request(service, "POST", "/items", "{not json"),
       await request(service, "PUT", "/items/not-a-uuid", { name: "x" }),
       await request(service, "GET", "/items?limit=1000"),
-      await request(service, "GET", "/requests/not-a-uuid"),
+      await request(service, "GET", "/requests/not%20an%20id"),
     ];
     for (const answer of answers) {
       expect(answer.status).toBe(400);
@@ -104,13 +104,19 @@ describe("npm run local, black-box", () => {
     expect((await stats(service)).sent).toBe(before.sent);
   });
 
-  it("refuses a WebSocket without a request id", async () => {
-    const status = await new Promise<number>((resolve) => {
-      const socket = new WebSocket(`${service.websocketUrl}/`);
-      socket.on("unexpected-response", (_, response) => resolve(response.statusCode ?? 0));
-      socket.on("open", () => resolve(101));
-    });
-    expect(status).toBe(400);
+  it("refuses a WebSocket without a token with 401, and a malformed request id to narrow to with 400", async () => {
+    const statusOf = (query: string) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(`${service.websocketUrl}/${query}`);
+        socket.on("unexpected-response", (_, response) => resolve(response.statusCode ?? 0));
+        socket.on("open", () => {
+          socket.close();
+          resolve(101);
+        });
+      });
+    expect(await statusOf("")).toBe(401);
+    expect(await statusOf(`?token=${service.token}&requestId=${encodeURIComponent("1 OR 1=1")}`)).toBe(400);
+    expect(await statusOf(`?token=${service.token}`)).toBe(101);
   });
 });
 

@@ -34,11 +34,19 @@ describe.skipIf(!available)("the web client in Chromium", () => {
     await service?.stop();
   });
 
-  it("creates an item and shows its notification and the refreshed list", { timeout: 60_000 }, async () => {
+  it("signs in through the user pool, creates an item and shows its notification and the refreshed list", {
+    timeout: 60_000,
+  }, async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(`${service.restUrl}/`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByLabel("Username").fill("browser-user");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("signed in as browser-user@example.com").waitFor({ timeout: 20_000 });
+    expect(new URL(page.url()).search).toBe("");
+    expect(await page.evaluate("JSON.stringify({ ...localStorage })")).toBe("{}");
     await page.getByLabel("Name").fill("Brass lamp");
     await page.getByLabel("Description").fill("created from the browser");
     await page.getByRole("button", { name: "Create" }).click();

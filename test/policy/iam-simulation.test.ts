@@ -120,11 +120,13 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
     "items-read": {
       allowed: [
         ["dynamodb:GetItem", table("items")],
-        ["dynamodb:Scan", table("items")],
+        ["dynamodb:Query", `${table("items")}/index/owner-created-index`],
         ...consume("read"),
         ["sqs:SendMessage", queue("notifications")],
       ],
       denied: [
+        ["dynamodb:Scan", table("items")],
+        ["dynamodb:Query", table("items")],
         ["dynamodb:PutItem", table("items")],
         ["dynamodb:UpdateItem", table("items")],
         ["dynamodb:DeleteItem", table("items")],
@@ -151,7 +153,7 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
       allowed: [
         ["dynamodb:PutItem", table("requests")],
         ["dynamodb:GetItem", table("requests")],
-        ["dynamodb:Query", `${table("connections")}/index/requestId-index`],
+        ["dynamodb:Query", `${table("connections")}/index/owner-index`],
         ["dynamodb:DeleteItem", table("connections")],
         ["execute-api:ManageConnections", connection],
         ...consume("notifications"),
@@ -166,9 +168,24 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
         ["sqs:SendMessage", queue("create")],
       ],
     },
-    "ws-connect": {
-      allowed: [["dynamodb:PutItem", table("connections")]],
+    "ws-authorizer": {
+      // Verifies tokens against the pool's public keys, fetched over HTTPS: no AWS permission at all.
+      allowed: [],
       denied: [
+        ["dynamodb:GetItem", table("connections")],
+        ["dynamodb:PutItem", table("connections")],
+        ["execute-api:ManageConnections", connection],
+        ["sqs:SendMessage", queue("notifications")],
+        ["kms:Decrypt", key],
+      ],
+    },
+    "ws-connect": {
+      allowed: [
+        ["dynamodb:PutItem", table("connections")],
+        ["dynamodb:Query", `${table("connections")}/index/owner-index`],
+      ],
+      denied: [
+        ["dynamodb:Query", table("connections")],
         ["dynamodb:DeleteItem", table("connections")],
         ["dynamodb:GetItem", table("requests")],
         ["dynamodb:GetItem", table("items")],

@@ -205,6 +205,36 @@ const BREAKS: Record<string, { environment: string; apply: (stack: StackJson) =>
       first(stack, "aws_api_gateway_stage").xray_tracing_enabled = false;
     },
   },
+  APIG7: {
+    environment: "dev",
+    apply: (stack) => {
+      const method = first(stack, "aws_api_gateway_method", (candidate) => candidate.http_method === "GET");
+      method.authorization = "NONE";
+      delete method.authorizer_id;
+    },
+  },
+  APIG8: {
+    environment: "dev",
+    apply: (stack) => {
+      const route = first(stack, "aws_apigatewayv2_route", (candidate) => candidate.route_key === "$connect");
+      delete route.authorization_type;
+      delete route.authorizer_id;
+    },
+  },
+  COG1: {
+    environment: "prod",
+    apply: (stack) => {
+      first(stack, "aws_cognito_user_pool").mfa_configuration = "OPTIONAL";
+    },
+  },
+  COG2: {
+    environment: "dev",
+    apply: (stack) => {
+      first(stack, "aws_cognito_user_pool_client", (client) =>
+        Boolean(client.callback_urls),
+      ).generate_secret = true;
+    },
+  },
   CW1: {
     environment: "dev",
     apply: (stack) => {

@@ -95,16 +95,23 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
       `dynamodb:GetItem on ${items}`,
       `dynamodb:PutItem on ${items}`,
     ]);
-    expect(dataActions("items-read")).toEqual([`dynamodb:GetItem on ${items}`, `dynamodb:Scan on ${items}`]);
+    expect(dataActions("items-read")).toEqual([
+      `dynamodb:GetItem on ${items}`,
+      `dynamodb:Query on ${items}/index/owner-created-index`,
+    ]);
     expect(dataActions("items-update")).toEqual([`dynamodb:UpdateItem on ${items}`]);
     expect(dataActions("items-delete")).toEqual([`dynamodb:DeleteItem on ${items}`]);
-    expect(dataActions("ws-connect")).toEqual([`dynamodb:PutItem on ${connections}`]);
+    expect(dataActions("ws-connect")).toEqual([
+      `dynamodb:PutItem on ${connections}`,
+      `dynamodb:Query on ${connections}/index/owner-index`,
+    ]);
+    expect(dataActions("ws-authorizer")).toEqual([]);
     expect(dataActions("ws-disconnect")).toEqual([`dynamodb:DeleteItem on ${connections}`]);
     expect(dataActions("notification")).toEqual([
       `dynamodb:DeleteItem on ${connections}`,
       `dynamodb:GetItem on ${requests}`,
       `dynamodb:PutItem on ${requests}`,
-      `dynamodb:Query on ${connections}/index/requestId-index`,
+      `dynamodb:Query on ${connections}/index/owner-index`,
       expect.stringMatching(
         /^execute-api:ManageConnections on \$\{aws_apigatewayv2_api\.\w+\.execution_arn\}\/live\/POST\/@connections\/\*$/,
       ),
@@ -167,6 +174,11 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
         "items_table_name",
         "requests_table_name",
         "websocket_url",
+        "user_pool_id",
+        "token_issuer",
+        "web_client_id",
+        "hosted_ui_domain",
+        "machine_client_id",
         ...QUEUE_NAMES.map((queue) => `${queue}_queue_url`),
       ].sort(),
     );

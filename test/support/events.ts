@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { APIGatewayProxyWebsocketEventV2, Context, SQSEvent, SQSRecord } from "aws-lambda";
 
 /** A Lambda context good enough for Powertools' logger and batch processor. */
@@ -19,8 +19,18 @@ export function lambdaContext(functionName = "test-function"): Context {
   };
 }
 
+/** A request id as API Gateway's templates make them: a URL-safe `extendedRequestId`. */
+export function newRequestId(): string {
+  return randomBytes(11).toString("base64url");
+}
+
+/** The `sub` of a test user. */
+export const ALICE = "a11ce000-0000-4000-8000-000000000001";
+export const BOB = "b0b00000-0000-4000-8000-000000000002";
+
 export interface CommandFields {
   requestId?: string;
+  owner?: string;
   operation?: string;
   id?: string | null;
   payload?: unknown;
@@ -31,7 +41,8 @@ export interface CommandFields {
 /** The command envelope the REST API's mapping templates build, with overridable fields. */
 export function commandBody(fields: CommandFields = {}): Record<string, unknown> {
   return {
-    requestId: randomUUID(),
+    requestId: newRequestId(),
+    owner: ALICE,
     operation: "create",
     id: null,
     payload: { name: "Widget" },
@@ -79,11 +90,14 @@ export function sqsEvent(...records: SQSRecord[]): SQSEvent {
   return { Records: records };
 }
 
-/** A WebSocket route event as API Gateway sends it to a Lambda proxy integration. */
+/**
+ * A WebSocket route event as API Gateway sends it to a Lambda proxy integration; `$connect` carries what its
+ * authorizer allowed (`principal`, the user's `sub`).
+ */
 export function websocketEvent(
   routeKey: "$connect" | "$disconnect" | "$default",
   connectionId: string,
-  options: { body?: string; queryStringParameters?: Record<string, string> } = {},
+  options: { body?: string; queryStringParameters?: Record<string, string>; principal?: string } = {},
 ): APIGatewayProxyWebsocketEventV2 & { queryStringParameters?: Record<string, string> } {
   return {
     requestContext: {
@@ -100,6 +114,7 @@ export function websocketEvent(
       requestId: randomUUID(),
       domainName: "example.execute-api.eu-west-1.amazonaws.com",
       apiId: "example",
+      ...(options.principal ? { authorizer: { principalId: options.principal } } : {}),
     },
     body: options.body,
     isBase64Encoded: false,

@@ -8,8 +8,12 @@ export interface RestCall {
   header?: Record<string, string>;
   /** `$context.requestId`; clients can choose it with X-Amzn-RequestId, so tests make it hostile too. */
   requestId?: string;
-  /** Items the DynamoDB integration finds, by request id (the `requests` table). */
-  storedOutcomes?: Record<string, string>;
+  /** `$context.extendedRequestId`: API Gateway's own, base64 with `+`, `/` and `=`. */
+  extendedRequestId?: string;
+  /** The verified token's claims, as the Cognito authorizer hands them to templates. @default a user's `sub` */
+  claims?: Record<string, string>;
+  /** Items the DynamoDB integration finds, by request id (the `requests` table): the outcome and its owner. */
+  storedOutcomes?: Record<string, { outcome: string; owner: string }>;
 }
 
 export interface RestAnswer {
@@ -23,6 +27,10 @@ export interface RestAnswer {
 }
 
 export const REQUEST_TIME_EPOCH = 1_763_800_000_000;
+export const EXTENDED_REQUEST_ID = "Ab+Cd/Ef1Gh2Ij3=";
+/** What the templates make of `EXTENDED_REQUEST_ID`: the request id clients see. */
+export const API_REQUEST_ID = "Ab-Cd_Ef1Gh2Ij3";
+export const CALLER_SUB = "5f0c9d2e-3b1a-4c8d-9e7f-6a5b4c3d2e1f";
 
 /**
  * Runs one call through a synthesized route as API Gateway would: the request template, then the
@@ -45,7 +53,11 @@ export function callRoute(
     header: call.header ?? {},
     context: {
       requestId: call.requestId ?? "0b0f3b4e-1111-4222-8333-944445555666",
+      extendedRequestId: call.extendedRequestId ?? EXTENDED_REQUEST_ID,
       requestTimeEpoch: REQUEST_TIME_EPOCH,
+      authorizer: {
+        claims: call.claims ?? { sub: CALLER_SUB, token_use: "access", scope: "items/read items/write" },
+      },
     },
   };
   const rendered = renderMappingTemplate(route.integration.requestTemplate, request).output;
@@ -66,7 +78,9 @@ export function callRoute(
     const dynamoRequest = JSON.parse(rendered) as { Key: { requestId: { S: string } } };
     answer.dynamoRequest = dynamoRequest;
     const stored = call.storedOutcomes?.[dynamoRequest.Key.requestId.S];
-    integrationBody = JSON.stringify(stored === undefined ? {} : { Item: { outcome: { S: stored } } });
+    integrationBody = JSON.stringify(
+      stored === undefined ? {} : { Item: { outcome: { S: stored.outcome }, owner: { S: stored.owner } } },
+    );
   } else if (route.integration.type !== "MOCK") {
     throw new Error(`Unsimulated integration ${uri}`);
   }

@@ -1,0 +1,48 @@
+import { CognitoJwtVerifier } from "aws-jwt-verify";
+import { SimpleJwksCache } from "aws-jwt-verify/jwk";
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import { ALL_SCOPES } from "../catalogue.ts";
+import { ENV, requireEnv } from "../lib/environment.ts";
+import { logger } from "../lib/powertools.ts";
+import { cognitoJwksFetcher } from "./jwks-fetcher.ts";
+
+// Once per execution environment: the JWKS is fetched on first use and cached for every later invocation.
+const verifier = CognitoJwtVerifier.create(
+  {
+    userPoolId: requireEnv(ENV.userPoolId),
+    tokenUse: "access",
+    clientId: requireEnv(ENV.userPoolClientIds).split(","),
+    // Any of this API's scopes: a socket only receives its own user's outcomes, whatever it may do.
+    scope: [...ALL_SCOPES],
+  },
+  { jwksCache: new SimpleJwksCache({ fetcher: cognitoJwksFetcher() }) },
+);
+
+/**
+ * The `$connect` authorizer: verifies the Cognito access token in `?token=` (signature against the pool's
+ * JWKS, issuer, expiry and not-before, `token_use`, app client, scope) and allows the connection as the token's
+ * `sub`. Denies by default: anything wrong throws `Unauthorized`, which API Gateway answers with 401 before
+ * `$connect` runs, so a refused token never leaves a connection row. The reason is logged, never answered.
+ */
+export const handler = async (
+  event: APIGatewayRequestAuthorizerEvent,
+): Promise<APIGatewayAuthorizerResult> => {
+  const token = event.queryStringParameters?.token;
+  try {
+    if (!token) throw new Error("no token in the query string");
+    const payload = await verifier.verify(token);
+    return {
+      principalId: payload.sub,
+      policyDocument: {
+        Version: "2012-10-17",
+        Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: event.methodArn }],
+      },
+      context: { clientId: String(payload.client_id) },
+    };
+  } catch (error) {
+    logger.warn("WebSocket connection refused", {
+      reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    throw new Error("Unauthorized");
+  }
+};
