@@ -15,7 +15,9 @@ export const dev: EnvironmentConfig = {
   lambda: { memoryMb: 512, timeoutSeconds: 10 },
   queues: {
     visibilityTimeoutSeconds: 65,
-    maxReceiveCount: 3,
+    // Five retries over at least ten minutes: a DynamoDB, SQS or KMS brown-out does not empty into the DLQ.
+    maxReceiveCount: 6,
+    retryBackoff: { baseSeconds: 40, maxSeconds: 600 },
     messageRetentionSeconds: 345600,
     oldestMessageAlarmSeconds: 300,
   },

@@ -37,6 +37,13 @@ export interface QueueSettings {
   readonly visibilityTimeoutSeconds: number;
   /** Receives before a message moves to the dead-letter queue. */
   readonly maxReceiveCount: number;
+  /**
+   * How long a failed record waits before its next receive: doubling from `baseSeconds` up to `maxSeconds`. With
+   * `maxReceiveCount`, the retries must span at least `MIN_RETRY_WINDOW_SECONDS`, so a brown-out of a dependency
+   * does not carry every message it touches to the DLQ.
+   */
+  readonly retryBackoff: { readonly baseSeconds: number; readonly maxSeconds: number };
+  /** Counted from the first enqueue, also in the DLQ: the DLQ must keep a message well beyond it. */
   readonly messageRetentionSeconds: number;
   /** The age-of-oldest-message alarm fires above this. */
   readonly oldestMessageAlarmSeconds: number;
@@ -140,6 +147,23 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/** Retries must outlast a dependency's brown-out this long before a message reaches the DLQ. */
+export const MIN_RETRY_WINDOW_SECONDS = 600;
+/** SQS's maximum retention, the DLQ's: the time a message has in all, counted from its first enqueue. */
+export const DEAD_LETTER_QUEUE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+/** Whatever a message spent in its queue, the DLQ keeps it at least this long for a person to look at. */
+export const MIN_DEAD_LETTER_TRIAGE_SECONDS = 7 * 24 * 60 * 60;
+
+/** The time a failed message keeps being retried: the backoffs between its receives, at their shortest (half a step). */
+export function retryWindowSeconds(queues: Pick<QueueSettings, "maxReceiveCount" | "retryBackoff">): number {
+  let total = 0;
+  for (let receive = 1; receive < queues.maxReceiveCount; receive += 1) {
+    total +=
+      Math.min(queues.retryBackoff.maxSeconds, queues.retryBackoff.baseSeconds * 2 ** (receive - 1)) / 2;
+  }
+  return Math.floor(total);
+}
+
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -216,6 +240,24 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
   );
   integerIn("queues.maxReceiveCount", queues.maxReceiveCount, 1, 1000);
   integerIn("queues.messageRetentionSeconds", queues.messageRetentionSeconds, 60, 1209600);
+  integerIn("queues.retryBackoff.baseSeconds", queues.retryBackoff.baseSeconds, 1, 43200);
+  integerIn(
+    "queues.retryBackoff.maxSeconds",
+    queues.retryBackoff.maxSeconds,
+    queues.retryBackoff.baseSeconds,
+    43200,
+  );
+  const window = retryWindowSeconds(queues);
+  check(
+    window >= MIN_RETRY_WINDOW_SECONDS,
+    `queues: ${queues.maxReceiveCount} receives with a backoff of ${queues.retryBackoff.baseSeconds}..${queues.retryBackoff.maxSeconds} s retry for ${window} s; ` +
+      `raise maxReceiveCount or the backoff so retries span at least ${MIN_RETRY_WINDOW_SECONDS} s (a brown-out of a dependency)`,
+  );
+  check(
+    queues.messageRetentionSeconds + MIN_DEAD_LETTER_TRIAGE_SECONDS <= DEAD_LETTER_QUEUE_RETENTION_SECONDS,
+    `queues.messageRetentionSeconds: at most ${DEAD_LETTER_QUEUE_RETENTION_SECONDS - MIN_DEAD_LETTER_TRIAGE_SECONDS} ` +
+      `(the DLQ's ${DEAD_LETTER_QUEUE_RETENTION_SECONDS} s less ${MIN_DEAD_LETTER_TRIAGE_SECONDS} s to triage: a message's age counts from its first enqueue, also in the DLQ), got ${queues.messageRetentionSeconds}`,
+  );
   integerIn("queues.oldestMessageAlarmSeconds", queues.oldestMessageAlarmSeconds, 60, 1209600);
 
   integerIn("eventSource.maxBatchingWindowSeconds", eventSource.maxBatchingWindowSeconds, 0, 300);

@@ -15,8 +15,10 @@ export const prod: EnvironmentConfig = {
   lambda: { memoryMb: 1024, timeoutSeconds: 10, reservedConcurrency: 100 },
   queues: {
     visibilityTimeoutSeconds: 65,
-    maxReceiveCount: 3,
-    messageRetentionSeconds: 1209600,
+    // Five retries over at least ten minutes: a DynamoDB, SQS or KMS brown-out does not empty into the DLQ.
+    maxReceiveCount: 6,
+    retryBackoff: { baseSeconds: 40, maxSeconds: 600 },
+    messageRetentionSeconds: 604800,
     oldestMessageAlarmSeconds: 120,
   },
   eventSource: { batchSize: 10, maxBatchingWindowSeconds: 1, maxConcurrency: 50 },

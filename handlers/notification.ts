@@ -3,6 +3,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { connectionsOf, deleteConnection } from "./lib/connections.ts";
 import { describeIssues, notificationSchema } from "./lib/contracts.ts";
+import { backOff } from "./lib/faults.ts";
 import { storeOutcome } from "./lib/outcome-store.ts";
 import { logger, metrics } from "./lib/powertools.ts";
 import { pushAll } from "./lib/push.ts";
@@ -18,8 +19,14 @@ const processor = new BatchProcessor(EventType.SQS);
 async function deliver(record: SQSRecord, context: Context): Promise<void> {
   const parsed = notificationSchema.safeParse(safeJson(record.body));
   if (!parsed.success) {
-    // Not retryable, but also not answerable: fail the record so it reaches the DLQ for triage.
-    throw new Error(`Malformed notification in message ${record.messageId}: ${describeIssues(parsed.error)}`);
+    // A retry would fail the same way and nobody can be told: acknowledged, kept in the log, counted (alarmed).
+    logger.error("Unanswerable notification acknowledged", {
+      messageId: record.messageId,
+      reason: describeIssues(parsed.error),
+      body: record.body.slice(0, 8192),
+    });
+    metrics.addMetric("NotificationUnanswerable", MetricUnit.Count, 1);
+    return;
   }
   const { owner, outcome } = await storeOutcome(parsed.data);
   const subscribers = (await connectionsOf(owner)).filter(
@@ -50,7 +57,20 @@ function safeJson(body: string): unknown {
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   logger.addContext(context);
   try {
-    return await processPartialResponse(event, (record: SQSRecord) => deliver(record, context), processor, {
+    const recordHandler = async (record: SQSRecord) => {
+      try {
+        await deliver(record, context);
+      } catch (error) {
+        logger.error("Notification failed; SQS will redeliver it after a backoff", {
+          messageId: record.messageId,
+          error,
+        });
+        metrics.addMetric("RecordFailed", MetricUnit.Count, 1);
+        await backOff(record);
+        throw error;
+      }
+    };
+    return await processPartialResponse(event, recordHandler, processor, {
       context,
       throwOnFullBatchFailure: false,
     });

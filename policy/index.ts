@@ -12,6 +12,7 @@ import { APIG8 } from "./rules/APIG8.ts";
 import { COG1 } from "./rules/COG1.ts";
 import { COG2 } from "./rules/COG2.ts";
 import { CW1 } from "./rules/CW1.ts";
+import { CW2 } from "./rules/CW2.ts";
 import { DDB1 } from "./rules/DDB1.ts";
 import { DDB2 } from "./rules/DDB2.ts";
 import { DDB3 } from "./rules/DDB3.ts";
@@ -21,6 +22,8 @@ import { IAM1 } from "./rules/IAM1.ts";
 import { IAM2 } from "./rules/IAM2.ts";
 import { IAM3 } from "./rules/IAM3.ts";
 import { IAM4 } from "./rules/IAM4.ts";
+import { IAM5 } from "./rules/IAM5.ts";
+import { IAM6 } from "./rules/IAM6.ts";
 import { KMS1 } from "./rules/KMS1.ts";
 import { KMS2 } from "./rules/KMS2.ts";
 import { L1 } from "./rules/L1.ts";
@@ -31,12 +34,15 @@ import { L5 } from "./rules/L5.ts";
 import { L6 } from "./rules/L6.ts";
 import { LOG1 } from "./rules/LOG1.ts";
 import { LOG2 } from "./rules/LOG2.ts";
+import { LOG3 } from "./rules/LOG3.ts";
 import { SNS1 } from "./rules/SNS1.ts";
 import { SQS1 } from "./rules/SQS1.ts";
 import { SQS2 } from "./rules/SQS2.ts";
 import { SQS3 } from "./rules/SQS3.ts";
 import { SQS4 } from "./rules/SQS4.ts";
 import { SQS5 } from "./rules/SQS5.ts";
+import { SQS7 } from "./rules/SQS7.ts";
+import { WAF1 } from "./rules/WAF1.ts";
 import { SUPPRESSIONS, type Suppression } from "./suppressions.ts";
 
 export const RULES: readonly PolicyRule[] = [
@@ -45,11 +51,13 @@ export const RULES: readonly PolicyRule[] = [
   SQS3,
   SQS4,
   SQS5,
+  SQS7,
   DDB1,
   DDB2,
   DDB3,
   LOG1,
   LOG2,
+  LOG3,
   SNS1,
   KMS1,
   KMS2,
@@ -65,6 +73,8 @@ export const RULES: readonly PolicyRule[] = [
   IAM2,
   IAM3,
   IAM4,
+  IAM5,
+  IAM6,
   APIG1,
   APIG2,
   APIG3,
@@ -76,6 +86,8 @@ export const RULES: readonly PolicyRule[] = [
   COG1,
   COG2,
   CW1,
+  CW2,
+  WAF1,
 ];
 
 export interface Evaluation {

@@ -17,8 +17,6 @@ export const LAMBDA_DEFAULTS = {
 /** Unix mode of every file in a function zip, so the archive hash does not depend on the checkout's umask. */
 export const ARCHIVE_FILE_MODE = "0644";
 
-export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60;
-
 /** How long SQS reuses a data key before calling KMS again (the maximum; fewer KMS calls, same protection). */
 export const SQS_DATA_KEY_REUSE_SECONDS = 86400;
 

@@ -25,9 +25,47 @@ export function allow(
   return { Sid: sid, Effect: "Allow", Action: [...actions].sort(), Resource: [...resources] };
 }
 
-/** Trust policy letting one AWS service assume a role. */
-export function assumeRolePolicy(servicePrincipal: string): string {
+/**
+ * Trust policy letting one AWS service assume a role, and only on behalf of this account: without
+ * `aws:SourceAccount`, the service could be made to assume it for a resource of another account (the
+ * cross-service confused deputy).
+ */
+export function assumeRolePolicy(servicePrincipal: string, accountId: string): string {
   return policyDocument([
-    { Effect: "Allow", Principal: { Service: servicePrincipal }, Action: "sts:AssumeRole" },
+    {
+      Effect: "Allow",
+      Principal: { Service: servicePrincipal },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    },
   ]);
+}
+
+/** The environment's key, and where the services that use it on a role's behalf answer (for `kms:ViaService`). */
+export interface ServiceKey {
+  readonly arn: string;
+  readonly region: string;
+  /** The partition's DNS suffix, `amazonaws.com` in the commercial partition. */
+  readonly dnsSuffix: string;
+}
+
+/**
+ * Key use on behalf of a role, only through the services that encrypt for it (SQS for queues, DynamoDB for
+ * tables): the role's credentials alone cannot decrypt anything with the key.
+ */
+export function useKeyVia(
+  key: ServiceKey,
+  actions: readonly string[],
+  services: ReadonlyArray<"sqs" | "dynamodb">,
+): PolicyStatement {
+  return {
+    ...allow("UseServiceKey", actions, [key.arn]),
+    Condition: {
+      StringEquals: {
+        "kms:ViaService": [...new Set(services)]
+          .sort()
+          .map((service) => `${service}.${key.region}.${key.dnsSuffix}`),
+      },
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { allow, type PolicyStatement } from "./iam.ts";
+import { allow, type PolicyStatement, type ServiceKey, useKeyVia } from "./iam.ts";
 
 const TABLE_WRITE_ACTIONS = new Set(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]);
 
@@ -24,18 +24,21 @@ export interface FunctionAccess {
  * operations its queues and tables need (as AWS CDK's grants derive them): decrypting what it reads,
  * generating data keys for what it sends or writes.
  */
-export function functionPermissions(access: FunctionAccess, keyArn: string): PolicyStatement[] {
+export function functionPermissions(access: FunctionAccess, key: ServiceKey): PolicyStatement[] {
   const statements: PolicyStatement[] = [];
   const keyActions = new Set<string>();
+  const keyServices: Array<"sqs" | "dynamodb"> = [];
   if (access.consumes) {
     statements.push(
       allow(
         "ConsumeQueue",
-        ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+        // ChangeMessageVisibility: a failed record waits out a backoff instead of the whole visibility timeout.
+        ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
         [access.consumes.arn],
       ),
     );
     keyActions.add("kms:Decrypt");
+    keyServices.push("sqs");
   }
   if (access.sendsTo && access.sendsTo.length > 0) {
     statements.push(
@@ -46,10 +49,12 @@ export function functionPermissions(access: FunctionAccess, keyArn: string): Pol
       ),
     );
     keyActions.add("kms:Decrypt").add("kms:GenerateDataKey");
+    keyServices.push("sqs");
   }
   for (const table of access.tables ?? []) {
     statements.push(allow(`Use${table.name}`, table.actions, [table.arn]));
     keyActions.add("kms:Decrypt");
+    keyServices.push("dynamodb");
     if (table.actions.some((action) => TABLE_WRITE_ACTIONS.has(action))) {
       keyActions.add("kms:Encrypt").add("kms:GenerateDataKey");
     }
@@ -59,6 +64,6 @@ export function functionPermissions(access: FunctionAccess, keyArn: string): Pol
       allow("PostToConnections", ["execute-api:ManageConnections"], [access.managesConnections]),
     );
   }
-  if (keyActions.size > 0) statements.push(allow("UseServiceKey", [...keyActions], [keyArn]));
+  if (keyActions.size > 0) statements.push(useKeyVia(key, [...keyActions], keyServices));
   return statements;
 }

@@ -11,6 +11,7 @@ import {
   requestIdSchema,
 } from "./contracts.ts";
 import { PermanentError } from "./errors.ts";
+import { backOff, isPermanentSdkFault } from "./faults.ts";
 import { errorOutcome, publishOutcome, successOutcome } from "./outcomes.ts";
 import { logger, metrics } from "./powertools.ts";
 
@@ -45,25 +46,40 @@ export function createCommandConsumer(handlers: OperationHandlers) {
       await processRecord(record);
       metrics.addMetric("CommandSucceeded", MetricUnit.Count, 1);
     } catch (error) {
-      if (!(error instanceof PermanentError)) {
-        logger.error("Command failed; SQS will redeliver it", { messageId: record.messageId, error });
-        metrics.addMetric("CommandRetried", MetricUnit.Count, 1);
+      const permanent = asPermanent(error);
+      if (!permanent) {
+        logger.error("Command failed; SQS will redeliver it after a backoff", {
+          messageId: record.messageId,
+          error,
+        });
+        metrics.addMetric("RecordFailed", MetricUnit.Count, 1);
+        await backOff(record);
         throw error;
       }
       const requestId = recoverRequestId(record);
       const owner = recoverOwner(record);
       if (requestId === undefined || owner === undefined) {
-        logger.error("Unanswerable command: no request id or owner; leaving it for the DLQ", {
+        // Nobody to answer, and a retry would fail the same way: acknowledged, kept in the log for triage, and
+        // counted (an alarm watches the count).
+        logger.error("Unanswerable command acknowledged: it names no request id or owner", {
           messageId: record.messageId,
-          reason: error.message,
+          reason: permanent.message,
+          body: record.body.slice(0, 8192),
+          attributes: record.messageAttributes,
         });
-        throw error;
+        metrics.addMetric("CommandUnanswerable", MetricUnit.Count, 1);
+        return;
       }
-      logger.warn("Command rejected", { requestId, code: error.code, reason: error.message });
+      logger.warn("Command rejected", { requestId, code: permanent.code, reason: permanent.message });
       metrics.addMetric("CommandRejected", MetricUnit.Count, 1);
       await publishOutcome(
         owner,
-        errorOutcome(requestId, recoverOperation(record) ?? queueOperation, error.code, error.message),
+        errorOutcome(
+          requestId,
+          recoverOperation(record) ?? queueOperation,
+          permanent.code,
+          permanent.message,
+        ),
       );
     }
   };
@@ -80,6 +96,21 @@ export function createCommandConsumer(handlers: OperationHandlers) {
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/**
+ * The permanent fault an error stands for, if it is one: a `PermanentError`, or an AWS SDK error of the
+ * caller's making (`$fault: "client"`, not throttling), answered without naming internals.
+ */
+function asPermanent(error: unknown): PermanentError | undefined {
+  if (error instanceof PermanentError) return error;
+  if (!isPermanentSdkFault(error)) return undefined;
+  const name = (error as Error).name;
+  logger.error("Command refused by a service: not retried", { error });
+  return new PermanentError(
+    name === "ValidationException" ? "VALIDATION" : "REFUSED",
+    `the command could not be carried out (${name})`,
+  );
 }
 
 function parseCommand(record: SQSRecord): Command {

@@ -89,9 +89,10 @@ export interface ListResult {
 
 /**
  * `CONFLICT`: a change requested before one already applied arrived after it (SQS keeps no order), so applying
- * it would overwrite newer data; the item is left as it is.
+ * it would overwrite newer data; the item is left as it is. `REFUSED`: a service refused the command as the
+ * caller's fault (an AWS `$fault: "client"` error); retrying would not help.
  */
-export const ERROR_CODES = ["VALIDATION", "NOT_FOUND", "CONFLICT", "INTERNAL"] as const;
+export const ERROR_CODES = ["VALIDATION", "NOT_FOUND", "CONFLICT", "REFUSED", "INTERNAL"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const outcomeSchema = z.discriminatedUnion("status", [

@@ -9,6 +9,8 @@ export const ENV = {
   userPoolId: "USER_POOL_ID",
   userPoolClientIds: "USER_POOL_CLIENT_IDS",
   notificationsQueueUrl: "NOTIFICATIONS_QUEUE_URL",
+  retryBackoffBaseSeconds: "RETRY_BACKOFF_BASE_SECONDS",
+  retryBackoffMaxSeconds: "RETRY_BACKOFF_MAX_SECONDS",
   websocketCallbackUrl: "WEBSOCKET_CALLBACK_URL",
 } as const;
 

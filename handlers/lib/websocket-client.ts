@@ -5,6 +5,7 @@ import {
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import { ENV, requireEnv } from "./environment.ts";
 import { tracer } from "./powertools.ts";
+import { SDK_CLIENT_DEFAULTS } from "./sdk-defaults.ts";
 
 let connectionsClient: ApiGatewayManagementApiClient | undefined;
 
@@ -15,6 +16,9 @@ let connectionsClient: ApiGatewayManagementApiClient | undefined;
 export function websocketConnections(): ApiGatewayManagementApiClient {
   connectionsClient ??= tracer.captureAWSv3Client(
     new ApiGatewayManagementApiClient({
+      ...SDK_CLIENT_DEFAULTS,
+      // One attempt per call: the push loop retries per socket within the invocation's time budget.
+      maxAttempts: 1,
       endpoint: requireEnv(ENV.websocketCallbackUrl),
       cacheMiddleware: true,
     }),

@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import path from "node:path";
 import { ENVIRONMENT_NAMES } from "../../environments/index.ts";
 import { mirrorOnlyCliConfig, offlineStack } from "./offline-stack.ts";
+import { redactPlan } from "./redact.ts";
 import { type PlanJson, renderMarkdown, renderText, summarizePlan } from "./summary.ts";
 
 // `npm run plan -- <env> [--offline]`: terraform init, validate and plan on a synthesized stack, then a
@@ -106,12 +107,14 @@ run("terraform plan", [
   "-out=tfplan",
   ...(offline ? ["-refresh=false", "-lock=false"] : []),
 ]);
-const plan = JSON.parse(run("terraform show", ["show", "-json", "tfplan"])) as PlanJson;
+const plan = JSON.parse(run("terraform show", ["show", "-json", "tfplan"])) as PlanJson &
+  Record<string, unknown>;
 
 const summary = summarizePlan(plan, environment, offline ? "offline" : "live");
 const plansDir = path.join(outdir, "plans");
 mkdirSync(plansDir, { recursive: true });
-writeFileSync(path.join(plansDir, `${environment}.plan.json`), JSON.stringify(plan));
+// Published as a workflow artifact: only what a reviewer needs, sensitive values replaced.
+writeFileSync(path.join(plansDir, `${environment}.plan.json`), JSON.stringify(redactPlan(plan)));
 writeFileSync(path.join(plansDir, `${environment}.plan.md`), renderMarkdown(summary));
 console.log(renderText(summary));
 console.log(

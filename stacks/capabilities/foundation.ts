@@ -5,6 +5,7 @@ import { LocalBackend, S3Backend, type TerraformStack } from "cdktf";
 import type { EnvironmentConfig } from "../../environments/environment-config.ts";
 import { ApiGatewayAccountLogging } from "../constructs/api-gateway-account.ts";
 import { EncryptionKey } from "../constructs/encryption-key.ts";
+import type { ServiceKey } from "../iam.ts";
 
 /** What every other capability builds on: where it deploys, its key, and API Gateway's logging role. */
 export interface Foundation {
@@ -12,6 +13,8 @@ export interface Foundation {
   readonly partition: string;
   readonly key: EncryptionKey;
   readonly keyArn: string;
+  /** The key with where the services that use it for roles answer, for `kms:ViaService` conditions. */
+  readonly serviceKey: ServiceKey;
   /** API Gateway's account-wide logging setting, when this stack owns it: API stages depend on it. */
   readonly accountLogging?: ApiGatewayAccountLogging;
 }
@@ -45,7 +48,13 @@ export function addFoundation(stack: TerraformStack, config: EnvironmentConfig):
         partition: partition.partition,
       })
     : undefined;
-  return { partition: partition.partition, key, keyArn: key.key.arn, accountLogging };
+  return {
+    partition: partition.partition,
+    key,
+    keyArn: key.key.arn,
+    serviceKey: { arn: key.key.arn, region: config.region, dnsSuffix: partition.dnsSuffix },
+    accountLogging,
+  };
 }
 
 function configureBackend(stack: TerraformStack, config: EnvironmentConfig): void {

@@ -62,7 +62,8 @@ export function addFunctions(scope: Construct, props: FunctionsProps): Record<Ha
     functions[name] = new BundledFunction(scope, `${name}-function`, {
       functionName: `${config.namePrefix}-${name}`,
       bundleDirectory: props.bundles[name],
-      permissions: functionPermissions(spec.access, foundation.keyArn),
+      accountId: config.accountId,
+      permissions: functionPermissions(spec.access, foundation.serviceKey),
       kmsKeyArn: foundation.keyArn,
       logRetentionDays: config.logRetentionDays,
       memoryMb: config.lambda.memoryMb,
@@ -108,6 +109,11 @@ function functionSpecs({
     arn: target.table.arn,
     actions,
   });
+  // Every SQS consumer holds a failed record back for a growing backoff (handlers/lib/faults.ts).
+  const retryBackoff = {
+    [ENV.retryBackoffBaseSeconds]: String(config.queues.retryBackoff.baseSeconds),
+    [ENV.retryBackoffMaxSeconds]: String(config.queues.retryBackoff.maxSeconds),
+  };
   const connectionsByOwner = {
     name: "ConnectionsByOwnerIndex",
     arn: connections.indexArn(CONNECTIONS_BY_OWNER_INDEX),
@@ -139,6 +145,7 @@ function functionSpecs({
             [ENV.itemsTable]: items.table.name,
             [ENV.itemsByOwnerIndex]: ITEMS_BY_OWNER_INDEX,
             [ENV.notificationsQueueUrl]: queues.notifications.url,
+            ...retryBackoff,
           },
         },
       ];
@@ -161,6 +168,7 @@ function functionSpecs({
         [ENV.connectionsTable]: connections.table.name,
         [ENV.connectionsByOwnerIndex]: CONNECTIONS_BY_OWNER_INDEX,
         [ENV.websocketCallbackUrl]: websocket.callbackUrl,
+        ...retryBackoff,
       },
     },
     "ws-authorizer": {

@@ -1,11 +1,21 @@
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../../environments/environment-config.ts";
+import { COMMAND_QUEUES, consumerOf } from "../../handlers/catalogue.ts";
 import type { BundledFunction } from "../constructs/bundled-function.ts";
 import type { RestApi } from "../constructs/rest-api.ts";
 import { ServiceAlarms } from "../constructs/service-alarms.ts";
 import { ServiceDashboard } from "../constructs/service-dashboard.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
-import { QUEUE_NAMES, type QueueName } from "../names.ts";
+import { METRICS_NAMESPACE, QUEUE_NAMES, type QueueName } from "../names.ts";
+
+/** The metrics each SQS consumer emits (Powertools, dimension `service`) for records it fails or cannot answer. */
+const RECORD_FAILURE_METRICS: Readonly<Record<string, readonly string[]>> = {
+  ...Object.fromEntries(
+    COMMAND_QUEUES.map((queue) => [consumerOf(queue), ["RecordFailed", "CommandUnanswerable"]]),
+  ),
+  notification: ["RecordFailed", "NotificationUnanswerable"],
+};
+
 import type { Storage } from "./storage.ts";
 
 export interface Watched {
@@ -41,6 +51,8 @@ export function addObservability(
     );
   }
   for (const [name, fn] of Object.entries(functions)) alarms.watchFunction(name, fn.functionName);
+  for (const [service, metrics] of Object.entries(RECORD_FAILURE_METRICS))
+    alarms.watchRecordFailures(`${service}-records`, METRICS_NAMESPACE, service, metrics);
   const tableNames = Object.values(storage).map((table) => table.tableName);
   for (const tableName of tableNames) alarms.watchTable(`${tableName}-throttles`, tableName);
   alarms.watchRestApi("rest-api", restApi.apiName, restApi.stageName, config.restApi.latencyAlarmP99Ms);

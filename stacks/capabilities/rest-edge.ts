@@ -41,7 +41,7 @@ export function addRestEdge(
     accountId: config.accountId,
     region: config.region,
     partition: foundation.partition,
-    kmsKeyArn: foundation.keyArn,
+    key: foundation.serviceKey,
     logRetentionDays: config.logRetentionDays,
     routes: COMMAND_ROUTES.map((route) => ({ ...route, queue: queues.queues[route.queue] })),
     models: REQUEST_MODELS,

@@ -24,7 +24,7 @@ export class ApiGatewayAccountLogging extends Construct {
     super(scope, id);
     const role = new IamRole(this, "role", {
       name: props.roleName,
-      assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
+      assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com", props.accountId),
     });
     // The inline equivalent of AmazonAPIGatewayPushToCloudWatchLogs, limited to this account and region.
     new IamRolePolicy(this, "policy", {

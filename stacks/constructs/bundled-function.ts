@@ -10,6 +10,8 @@ import { allow, assumeRolePolicy, type PolicyStatement, policyDocument } from ".
 
 export interface BundledFunctionProps {
   readonly functionName: string;
+  /** The account the function runs in: only its Lambda service may assume the function's role. */
+  readonly accountId: string;
   /** Folder holding the function's `index.mjs`, produced by `bundleHandlers` before synthesis. */
   readonly bundleDirectory: string;
   /** What the function's own code does, beyond writing its logs and traces. */
@@ -59,7 +61,7 @@ export class BundledFunction extends Construct {
 
     this.role = new IamRole(this, "role", {
       name: props.functionName,
-      assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+      assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com", props.accountId),
     });
     new IamRolePolicy(this, "policy", {
       name: "least-privilege",

@@ -30,7 +30,7 @@ import {
   sendCommandTemplate,
 } from "../api-templates.ts";
 import { ACCESS_LOG_BASE_FIELDS } from "../defaults.ts";
-import { allow, assumeRolePolicy, policyDocument } from "../iam.ts";
+import { allow, assumeRolePolicy, policyDocument, type ServiceKey, useKeyVia } from "../iam.ts";
 
 /** A queue as an integration names it: Terraform references to its name and ARN. */
 export interface QueueTarget {
@@ -64,7 +64,8 @@ export interface RestApiProps {
   readonly accountId: string;
   readonly region: string;
   readonly partition: string;
-  readonly kmsKeyArn: string;
+  /** Encrypts the access logs; the integration role uses it only through SQS and DynamoDB. */
+  readonly key: ServiceKey;
   readonly logRetentionDays: number;
   readonly routes: readonly RestCommandRoute[];
   /** JSON Schema (draft 4) request models by name. */
@@ -200,7 +201,7 @@ export class RestApi extends Construct {
   private createIntegrationRole(): IamRole {
     const role = new IamRole(this, "integration-role", {
       name: `${this.props.apiName}-integrations`,
-      assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
+      assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com", this.props.accountId),
     });
     // Distinct queues, not distinct ARN strings: every read of a token attribute is a new string.
     const queueArns = [...new Set(this.props.routes.map((route) => route.queue))].map((queue) => queue.arn);
@@ -210,7 +211,7 @@ export class RestApi extends Construct {
       policy: policyDocument([
         allow("SendCommands", ["sqs:SendMessage"], queueArns),
         allow("ReadOutcomes", ["dynamodb:GetItem"], [this.props.outcomes.table.arn]),
-        allow("UseServiceKey", ["kms:Decrypt", "kms:GenerateDataKey"], [this.props.kmsKeyArn]),
+        useKeyVia(this.props.key, ["kms:Decrypt", "kms:GenerateDataKey"], ["sqs", "dynamodb"]),
       ]),
     });
     return role;
@@ -419,7 +420,14 @@ export class RestApi extends Construct {
     const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
       name: `/aws/apigateway/${props.apiName}/${props.stageName}`,
       retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.kmsKeyArn,
+      kmsKeyId: props.key.arn,
+    });
+    // API Gateway writes execution logs (ERROR level, below) to this group, creating it without retention or a key
+    // if it does not exist when the stage first logs: declared here, with both, and before the stage.
+    const executionLogs = new CloudwatchLogGroup(this, "execution-logs", {
+      name: `API-Gateway-Execution-Logs_${this.api.id}/${props.stageName}`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.key.arn,
     });
     const stage = new ApiGatewayStage(this, "stage", {
       restApiId: this.api.id,
@@ -427,7 +435,7 @@ export class RestApi extends Construct {
       stageName: props.stageName,
       xrayTracingEnabled: true,
       accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
-      dependsOn: props.accountSettings ? [props.accountSettings] : undefined,
+      dependsOn: [...(props.accountSettings ? [props.accountSettings] : []), executionLogs],
     });
     new ApiGatewayMethodSettings(this, "method-settings", {
       restApiId: this.api.id,

@@ -81,6 +81,24 @@ export class ServiceAlarms extends Construct {
     }
   }
 
+  /**
+   * Records a function's own code counts as failed or unanswerable: with partial batch responses a failed record
+   * never moves the function's `Errors`, so without this nothing would page.
+   */
+  watchRecordFailures(id: string, namespace: string, service: string, metricNames: readonly string[]): void {
+    for (const metricName of metricNames) {
+      this.alarm(`${id}-${metricName}`, {
+        name: `${this.namePrefix}-${service}-${metricName}`,
+        description: `${service} reported ${metricName} records: see its logs`,
+        namespace,
+        metricName,
+        dimensions: { service },
+        statistic: "Sum",
+        threshold: 0,
+      });
+    }
+  }
+
   /** Server errors and slow answers of a REST stage. */
   watchRestApi(id: string, apiName: string, stageName: string, p99LatencyMs: number): void {
     const dimensions = { ApiName: apiName, Stage: stageName };

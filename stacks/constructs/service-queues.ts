@@ -2,11 +2,8 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
 import { Construct } from "constructs";
-import {
-  DEAD_LETTER_RETENTION_SECONDS,
-  httpsOnlyQueuePolicy,
-  SQS_DATA_KEY_REUSE_SECONDS,
-} from "../defaults.ts";
+import { DEAD_LETTER_QUEUE_RETENTION_SECONDS } from "../../environments/environment-config.ts";
+import { httpsOnlyQueuePolicy, SQS_DATA_KEY_REUSE_SECONDS } from "../defaults.ts";
 
 export interface ServiceQueuesProps<Name extends string> {
   readonly namePrefix: string;
@@ -40,7 +37,7 @@ export class ServiceQueues<Name extends string> extends Construct {
     this.deadLetterQueueName = `${props.namePrefix}-dlq`;
     this.deadLetterQueue = new SqsQueue(this, "dead-letter", {
       name: this.deadLetterQueueName,
-      messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+      messageRetentionSeconds: DEAD_LETTER_QUEUE_RETENTION_SECONDS,
       ...encryption,
     });
     this.protect("dead-letter", this.deadLetterQueue);

@@ -16,7 +16,51 @@ const visibility = (metricName: string) => ({
   MetricName: metricName,
 });
 
-/** A regional web ACL on the REST stage: a per-IP rate limit, then AWS's common rule set. */
+/**
+ * The rules of AWS's common rule set. Each one's block is answered with this API's JSON error instead of WAF's
+ * HTML page; the body-size rule only counts: it blocks bodies over 8 KB, and the API accepts larger valid ones
+ * (its own models and REQUEST_TOO_LARGE bound them).
+ */
+const COMMON_RULE_SET_RULES = [
+  "NoUserAgent_HEADER",
+  "UserAgent_BadBots_HEADER",
+  "SizeRestrictions_QUERYSTRING",
+  "SizeRestrictions_Cookie_HEADER",
+  "SizeRestrictions_BODY",
+  "SizeRestrictions_URIPATH",
+  "EC2MetaDataSSRF_BODY",
+  "EC2MetaDataSSRF_COOKIE",
+  "EC2MetaDataSSRF_URIPATH",
+  "EC2MetaDataSSRF_QUERYARGUMENTS",
+  "GenericLFI_QUERYARGUMENTS",
+  "GenericLFI_URIPATH",
+  "GenericLFI_BODY",
+  "RestrictedExtensions_URIPATH",
+  "RestrictedExtensions_QUERYARGUMENTS",
+  "GenericRFI_QUERYARGUMENTS",
+  "GenericRFI_BODY",
+  "GenericRFI_URIPATH",
+  "CrossSiteScripting_COOKIE",
+  "CrossSiteScripting_QUERYARGUMENTS",
+  "CrossSiteScripting_BODY",
+  "CrossSiteScripting_URIPATH",
+] as const;
+const COUNT_ONLY = new Set<string>(["SizeRestrictions_BODY"]);
+
+/** JSON bodies WAF answers blocked requests with, as every other error of the API is JSON. */
+const RESPONSE_BODIES = {
+  blocked: '{"error":"the request was blocked by the web application firewall"}',
+  "rate-limited": '{"error":"too many requests from this address; retry later"}',
+} as const;
+
+const blockWith = (ResponseCode: number, CustomResponseBodyKey: keyof typeof RESPONSE_BODIES) => ({
+  Block: { CustomResponse: { ResponseCode, CustomResponseBodyKey } },
+});
+
+/**
+ * A regional web ACL on the REST stage: a per-IP rate limit (429), then AWS's common rule set (403), both
+ * answering JSON.
+ */
 export class WebAcl extends Construct {
   readonly webAcl: Wafv2WebAcl;
 
@@ -26,7 +70,7 @@ export class WebAcl extends Construct {
       {
         Name: "rate-limit-per-ip",
         Priority: 0,
-        Action: { Block: {} },
+        Action: blockWith(429, "rate-limited"),
         Statement: {
           RateBasedStatement: { Limit: props.requestsPerFiveMinutesPerIp, AggregateKeyType: "IP" },
         },
@@ -36,7 +80,16 @@ export class WebAcl extends Construct {
         Name: "aws-common-rule-set",
         Priority: 1,
         OverrideAction: { None: {} },
-        Statement: { ManagedRuleGroupStatement: { VendorName: "AWS", Name: "AWSManagedRulesCommonRuleSet" } },
+        Statement: {
+          ManagedRuleGroupStatement: {
+            VendorName: "AWS",
+            Name: "AWSManagedRulesCommonRuleSet",
+            RuleActionOverrides: COMMON_RULE_SET_RULES.map((Name) => ({
+              Name,
+              ActionToUse: COUNT_ONLY.has(Name) ? { Count: {} } : blockWith(403, "blocked"),
+            })),
+          },
+        },
         VisibilityConfig: visibility(`${props.name}-common`),
       },
     ];
@@ -50,6 +103,11 @@ export class WebAcl extends Construct {
         metricName: props.name,
       },
       ruleJson: JSON.stringify(rules),
+      customResponseBody: Object.entries(RESPONSE_BODIES).map(([key, content]) => ({
+        key,
+        content,
+        contentType: "APPLICATION_JSON",
+      })),
     });
     new Wafv2WebAclAssociation(this, "association", {
       resourceArn: props.stageArn,

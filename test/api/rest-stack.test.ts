@@ -123,10 +123,25 @@ describe.each(ENVIRONMENT_NAMES)("the %s REST API", (environment) => {
       Limit: config.restApi.waf.requestsPerFiveMinutesPerIp,
       AggregateKeyType: "IP",
     });
-    expect(rules[1].Statement.ManagedRuleGroupStatement).toEqual({
-      VendorName: "AWS",
-      Name: "AWSManagedRulesCommonRuleSet",
+    expect(rules[0].Action).toEqual({
+      Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: "rate-limited" } },
     });
+    const group = rules[1].Statement.ManagedRuleGroupStatement;
+    expect(group).toMatchObject({ VendorName: "AWS", Name: "AWSManagedRulesCommonRuleSet" });
+    const overrides = new Map(
+      group.RuleActionOverrides.map((override: { Name: string; ActionToUse: unknown }) => [
+        override.Name,
+        override.ActionToUse,
+      ]),
+    );
+    expect(overrides.get("SizeRestrictions_BODY")).toEqual({ Count: {} });
+    expect(overrides.get("CrossSiteScripting_BODY")).toEqual({
+      Block: { CustomResponse: { ResponseCode: 403, CustomResponseBodyKey: "blocked" } },
+    });
+    for (const body of acls[0]?.custom_response_body as Array<{ content: string; content_type: string }>) {
+      expect(body.content_type).toBe("APPLICATION_JSON");
+      expect(JSON.parse(body.content)).toHaveProperty("error");
+    }
     expect(only(stack, "aws_wafv2_web_acl_association").resource_arn).toMatch(
       /^\$\{aws_api_gateway_stage\.[\w-]+\.arn\}$/,
     );
@@ -174,7 +189,11 @@ describe("the REST deployment trigger", () => {
         accountId: "111111111111",
         region: "eu-west-1",
         partition: "aws",
-        kmsKeyArn: "arn:aws:kms:eu-west-1:111111111111:key/test",
+        key: {
+          arn: "arn:aws:kms:eu-west-1:111111111111:key/test",
+          region: "eu-west-1",
+          dnsSuffix: "amazonaws.com",
+        },
         logRetentionDays: 14,
         routes: COMMAND_ROUTES.map((route) => ({ ...route, queue: queue(route.queue) })),
         models: REQUEST_MODELS,

@@ -176,6 +176,7 @@ describe("ServiceQueues", () => {
 describe("BundledFunction", () => {
   const synthesized = Testing.synthScope((scope) => {
     new BundledFunction(scope, "create", {
+      accountId: "111111111111",
       functionName: "crud-test-items-create",
       bundleDirectory: path.join(bundlesFolder(), "items-create"),
       permissions: [

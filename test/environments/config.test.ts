@@ -122,6 +122,26 @@ describe("environment configs", () => {
     );
   });
 
+  it("refuses retries that would carry a brown-out's messages to the DLQ within minutes", () => {
+    expect(() =>
+      validateConfig(
+        variant(dev, {
+          queues: { ...dev.queues, maxReceiveCount: 3, retryBackoff: { baseSeconds: 10, maxSeconds: 60 } },
+        }),
+      ),
+    ).toThrow(
+      /queues: 3 receives with a backoff of 10\.\.60 s retry for 15 s; raise maxReceiveCount or the backoff so retries span at least 600 s/,
+    );
+  });
+
+  it("refuses a queue retention the DLQ cannot outlast by a week (age counts from the first enqueue)", () => {
+    expect(() =>
+      validateConfig(variant(prod, { queues: { ...prod.queues, messageRetentionSeconds: 1_209_600 } })),
+    ).toThrow(
+      /queues\.messageRetentionSeconds: at most 604800 \(the DLQ's 1209600 s less 604800 s to triage/,
+    );
+  });
+
   it("refuses a wildcard CORS origin in a production environment", () => {
     expect(() =>
       validateConfig(variant(prod, { restApi: { ...prod.restApi, corsAllowedOrigins: ["*"] } })),

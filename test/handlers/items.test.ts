@@ -168,17 +168,38 @@ describe("create", () => {
     });
   });
 
-  it("leaves a message that cannot name its request id or its owner for the DLQ: nobody to answer", async () => {
+  it("acknowledges a message that cannot name its request id or its owner: nobody to answer, no retry can help", async () => {
     const unreadable = sqsRecord("not json at all");
     const ownerless = sqsRecord(commandBody({ owner: "" }));
 
     const response = await create(sqsEvent(unreadable, ownerless), lambdaContext());
 
-    expect(response.batchItemFailures).toEqual([
-      { itemIdentifier: unreadable.messageId },
-      { itemIdentifier: ownerless.messageId },
-    ]);
+    expect(response.batchItemFailures).toEqual([]);
     expect(outcomes()).toEqual([]);
+  });
+
+  it("answers a command the data store refuses as the caller's fault, instead of retrying it into the DLQ", async () => {
+    const body = commandBody({ operation: "get", id: randomUUID() });
+    // A mock, as a last resort: the handlers' own checks let no such request reach DynamoDB any more, so the
+    // store's refusal (a ValidationException, $fault "client", as dynalite raises it in test/handlers/faults) is
+    // injected once.
+    const refusing = Object.assign(new Error("One or more parameter values were invalid"), {
+      name: "ValidationException",
+      $fault: "client",
+      $metadata: {},
+    });
+    const { documentClient } = await import("../../handlers/lib/dynamodb.ts");
+    const send = vi.spyOn(documentClient, "send").mockRejectedValueOnce(refusing as never);
+
+    const response = await read(sqsEvent(sqsRecord(body)), lambdaContext());
+
+    send.mockRestore();
+    expect(response.batchItemFailures).toEqual([]);
+    expect(onlyOutcome()).toMatchObject({
+      requestId: body.requestId,
+      status: "error",
+      error: { code: "VALIDATION", message: "the command could not be carried out (ValidationException)" },
+    });
   });
 
   it("fails only the record whose outcome could not be sent (a retryable fault), and the retry creates nothing twice", async () => {

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import WebSocket from "ws";
+import { dev } from "../../environments/dev.ts";
 import {
   outcomeOf,
   type RunningService,
@@ -130,7 +131,7 @@ describe("npm run local with a failing handler", () => {
     await service?.stop();
   });
 
-  it("retries each message, then moves it to the DLQ after 3 receives: every message is accounted for", async () => {
+  it("retries each message, then moves it to the DLQ after the stack's receive count: every message is accounted for", async () => {
     const sent = 5;
     for (let index = 0; index < sent; index += 1) {
       expect((await request(service, "POST", "/items", { name: `Doomed ${index}` })).status).toBe(202);
@@ -152,7 +153,7 @@ describe("npm run local with a failing handler", () => {
       "every message in the DLQ",
     );
     for (const message of dlq.messages) {
-      expect(message.receiveCount).toBe(3);
+      expect(message.receiveCount).toBe(dev.queues.maxReceiveCount);
       expect(message.source).toMatch(/:crud-dev-create$/);
       expect(message.attributes.operation.StringValue).toBe("create");
     }

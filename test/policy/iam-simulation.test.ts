@@ -21,7 +21,7 @@ function concretePolicy(stack: StackJson, config: EnvironmentConfig, policyJson:
   const text = policyJson.replace(
     /\$\{([a-z0-9_.]+)\.([\w-]+)\.([a-z_]+)\}/g,
     (reference, type: string, id: string, attribute: string) => {
-      if (type === "data.aws_partition") return "aws";
+      if (type === "data.aws_partition") return attribute === "dns_suffix" ? "amazonaws.com" : "aws";
       const values = stack.resource[type]?.[id];
       if (!values) throw new Error(`Unresolvable ${reference}`);
       const name = String(values.name);
@@ -69,7 +69,16 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
   );
   const resourcePolicyOf = (resource: string) => (resource === key ? keyPolicy : queuePolicies.get(resource));
 
-  async function decide(roleName: string, action: string, resource: string): Promise<string> {
+  /**
+   * What IAM decides for the role; a KMS call is made through SQS unless `viaService` says otherwise (`null`: the
+   * role's credentials used on the key directly).
+   */
+  async function decide(
+    roleName: string,
+    action: string,
+    resource: string,
+    viaService: string | null = `sqs.${region}.amazonaws.com`,
+  ): Promise<string> {
     const response = await runSimulation(
       {
         identityPolicies: [{ name: roleName, policy: policyOf(roleName) }],
@@ -80,7 +89,10 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
           action,
           principal: `arn:aws:iam::${accountId}:role/${roleName}`,
           resource: { accountId, resource },
-          contextVariables: { "aws:SecureTransport": "true" },
+          contextVariables: {
+            "aws:SecureTransport": "true",
+            ...(action.startsWith("kms:") && viaService ? { "kms:ViaService": viaService } : {}),
+          },
         },
       },
       {},
@@ -226,6 +238,19 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
       ["logs:PutLogEvents", logStream(otherFunction)] as const,
     ]) {
       expect(await decide(role, action, resource), `${fn} ${action} ${resource}`).toBe("ImplicitlyDenied");
+    }
+  });
+
+  it("lets roles use the key only through SQS and DynamoDB, never directly", async () => {
+    for (const role of [`${prefix}-items-create`, `${prefix}-notification`, `${prefix}-items-integrations`]) {
+      expect(await decide(role, "kms:Decrypt", key), role).toBe("Allowed");
+      expect(await decide(role, "kms:Decrypt", key, `dynamodb.${region}.amazonaws.com`), role).toBe(
+        "Allowed",
+      );
+      expect(await decide(role, "kms:Decrypt", key, null), role).toBe("ImplicitlyDenied");
+      expect(await decide(role, "kms:Decrypt", key, `s3.${region}.amazonaws.com`), role).toBe(
+        "ImplicitlyDenied",
+      );
     }
   });
 

@@ -57,6 +57,55 @@ const BREAKS: Record<string, { environment: string; apply: (stack: StackJson) =>
       ).visibility_timeout_seconds = 30;
     },
   },
+  SQS7: {
+    environment: "prod",
+    apply: (stack) => {
+      first(
+        stack,
+        "aws_sqs_queue",
+        (candidate) => candidate.redrive_policy !== undefined,
+      ).message_retention_seconds = 1_209_600;
+    },
+  },
+  IAM5: {
+    environment: "dev",
+    apply: (stack) =>
+      rewritePolicy(functionRole(stack), "policy", (document) => {
+        for (const statement of document.Statement) delete statement.Condition;
+      }),
+  },
+  IAM6: {
+    environment: "dev",
+    apply: (stack) =>
+      rewritePolicy(first(stack, "aws_iam_role"), "assume_role_policy", (document) => {
+        delete (document.Statement[0] as Values).Condition;
+      }),
+  },
+  LOG3: {
+    environment: "dev",
+    apply: (stack) => {
+      const groups = stack.resource.aws_cloudwatch_log_group ?? {};
+      for (const [id, group] of Object.entries(groups))
+        if (String(group.name).startsWith("API-Gateway-Execution-Logs_")) delete groups[id];
+    },
+  },
+  CW2: {
+    environment: "dev",
+    apply: (stack) => {
+      const alarms = stack.resource.aws_cloudwatch_metric_alarm ?? {};
+      for (const [id, alarm] of Object.entries(alarms))
+        if (alarm.metric_name === "RecordFailed") delete alarms[id];
+    },
+  },
+  WAF1: {
+    environment: "staging",
+    apply: (stack) => {
+      const acl = first(stack, "aws_wafv2_web_acl");
+      const rules = JSON.parse(String(acl.rule_json)) as Values[];
+      (rules[0] as Values).Action = { Block: {} };
+      acl.rule_json = JSON.stringify(rules);
+    },
+  },
   SQS5: {
     environment: "dev",
     apply: (stack) =>
