@@ -138,7 +138,9 @@ describe.each(ENVIRONMENT_NAMES)("the %s REST API", (environment) => {
     expect(overrides.get("CrossSiteScripting_BODY")).toEqual({
       Block: { CustomResponse: { ResponseCode: 403, CustomResponseBodyKey: "blocked" } },
     });
-    for (const body of acls[0]?.custom_response_body as Array<{ content: string; content_type: string }>) {
+    const bodies = (acls[0]?.custom_response_body ?? []) as Array<{ content: string; content_type: string }>;
+    expect(bodies).toHaveLength(2);
+    for (const body of bodies) {
       expect(body.content_type).toBe("APPLICATION_JSON");
       expect(JSON.parse(body.content)).toHaveProperty("error");
     }
