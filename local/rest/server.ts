@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { DynamoDBClient, GetItemCommand, type GetItemCommandInput } from "@aws-sdk/client-dynamodb";
 import Ajv from "ajv-draft-04";
@@ -131,7 +131,7 @@ export async function startRestServer(
       );
       const context = {
         requestId,
-        extendedRequestId: extendedRequestIdOf(requestId),
+        extendedRequestId: newExtendedRequestId(),
         ...(claims ? { authorizer: { claims: claimsAsStrings(claims) } } : {}),
         requestTimeEpoch: Date.now(),
         httpMethod: route.httpMethod,
@@ -208,12 +208,11 @@ export async function startRestServer(
 }
 
 /**
- * API Gateway's `extendedRequestId`: base64 of random bytes, as `x-amz-apigw-id` shows it (e.g. `CJ1tGHA2joEFZ6w=`),
- * `+` and `/` included, which the templates must make URL-safe. Drawn from the request id only so a log line can
- * be matched to it.
+ * API Gateway's `extendedRequestId`: base64 of eleven bytes, as `x-amz-apigw-id` shows it (e.g. `CJ1tGHA2joEFZ6w=`),
+ * `+` and `/` included, which the templates must make URL-safe. No client can choose it.
  */
-function extendedRequestIdOf(requestId: string): string {
-  return createHash("sha256").update(requestId).update(randomBytes(8)).digest("base64").slice(0, 15) + "=";
+function newExtendedRequestId(): string {
+  return randomBytes(11).toString("base64");
 }
 
 /** The Cognito authorizer hands claims to templates as strings (a list claim as its JSON text). */

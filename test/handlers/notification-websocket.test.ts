@@ -4,7 +4,6 @@ import type { APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from "aws-lamb
 import type { Notification, Outcome } from "../../handlers/lib/contracts.ts";
 import {
   ALICE,
-  BOB,
   lambdaContext,
   newRequestId,
   sqsEvent,

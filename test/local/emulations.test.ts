@@ -6,6 +6,9 @@ import {
 } from "../../local/emulations.ts";
 import type { StackJson } from "../../synthesized/stack-json.ts";
 
+/** A Terraform interpolation, `${expression}`, as the stack writes it into a value. */
+const tf = (expression: string) => `\${${expression}}`;
+
 const stack: StackJson = {
   terraform: {},
   provider: {},
@@ -31,9 +34,10 @@ describe("the local runner's emulations", () => {
     const { variables, unresolved } = resolveEnvironment(
       stack,
       {
-        TABLE: "${aws_dynamodb_table.items.name}",
-        CALLBACK: '${replace(aws_apigatewayv2_stage.stage.invoke_url, "wss://", "https://")}',
+        TABLE: tf("aws_dynamodb_table.items.name"),
+        CALLBACK: tf('replace(aws_apigatewayv2_stage.stage.invoke_url, "wss://", "https://")'),
         PLAIN: "as is",
+        BOTH: tf('join(",", [aws_dynamodb_table.items.name, aws_dynamodb_table.items.name])'),
       },
       [tables, websocket],
     );
@@ -41,6 +45,7 @@ describe("the local runner's emulations", () => {
       TABLE: "crud-dev-items",
       CALLBACK: "https://127.0.0.1:3001/live",
       PLAIN: "as is",
+      BOTH: "crud-dev-items,crud-dev-items",
     });
     expect(unresolved).toEqual([]);
   });
@@ -48,7 +53,7 @@ describe("the local runner's emulations", () => {
   it("starts without an emulation for a new service, handing over a value that names what is missing", () => {
     const { variables, unresolved } = resolveEnvironment(
       stack,
-      { POOL: "${aws_cognito_user_pool.pool.id}", ATTRIBUTE: "${aws_dynamodb_table.items.stream_arn}" },
+      { POOL: tf("aws_cognito_user_pool.pool.id"), ATTRIBUTE: tf("aws_dynamodb_table.items.stream_arn") },
       [tables],
     );
     expect(variables).toEqual({
@@ -56,13 +61,13 @@ describe("the local runner's emulations", () => {
       ATTRIBUTE: unresolvedValue("aws_dynamodb_table.items.stream_arn"),
     });
     expect(unresolved).toEqual([
-      "POOL: ${aws_cognito_user_pool.pool.id}",
-      "ATTRIBUTE: ${aws_dynamodb_table.items.stream_arn}",
+      `POOL: ${tf("aws_cognito_user_pool.pool.id")}`,
+      `ATTRIBUTE: ${tf("aws_dynamodb_table.items.stream_arn")}`,
     ]);
   });
 
   it("refuses a reference to a resource the stack does not declare", () => {
-    expect(() => resolveEnvironment(stack, { X: "${aws_dynamodb_table.missing.name}" }, [tables])).toThrow(
+    expect(() => resolveEnvironment(stack, { X: tf("aws_dynamodb_table.missing.name") }, [tables])).toThrow(
       /refers to aws_dynamodb_table\.missing, which it does not declare/,
     );
   });
