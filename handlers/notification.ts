@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { connectionsOf, deleteConnection } from "./lib/connections.ts";
+import { forgetGoneSocket, socketsOf } from "./lib/connections.ts";
 import { describeIssues, notificationSchema } from "./lib/contracts.ts";
 import { backOff } from "./lib/faults.ts";
 import { storeOutcome } from "./lib/outcome-store.ts";
@@ -29,11 +29,15 @@ async function deliver(record: SQSRecord, context: Context): Promise<void> {
     return;
   }
   const { owner, outcome } = await storeOutcome(parsed.data);
-  const subscribers = (await connectionsOf(owner)).filter(
-    (connection) => connection.requestId === undefined || connection.requestId === outcome.requestId,
+  const subscribers = (await socketsOf(owner)).filter(
+    (socket) => socket.requestId === undefined || socket.requestId === outcome.requestId,
   );
   const results = await pushAll(subscribers, outcome, context);
-  const forgotten = await Promise.all(results.gone.map((connectionId) => deleteConnection(connectionId)));
+  const forgotten = await Promise.all(
+    subscribers
+      .filter((socket) => results.gone.includes(socket.connectionId))
+      .map((socket) => forgetGoneSocket(owner, socket)),
+  );
   metrics.addMetric("NotificationsPushed", MetricUnit.Count, results.sent);
   if (forgotten.length > 0) metrics.addMetric("StaleConnectionsRemoved", MetricUnit.Count, forgotten.length);
   if (results.failed > 0) metrics.addMetric("NotificationPushesFailed", MetricUnit.Count, results.failed);

@@ -13,8 +13,6 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** A user's items, newest first: partition `owner`, sort `created_at`. */
 export const ITEMS_BY_OWNER_INDEX = "owner-created-index";
-/** A user's open connections: partition `owner`. */
-export const CONNECTIONS_BY_OWNER_INDEX = "owner-index";
 export const WEBSOCKET_STAGE = "live";
 export const REST_STAGE = "v1";
 export const METRICS_NAMESPACE = "EventCrud";

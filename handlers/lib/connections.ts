@@ -1,11 +1,18 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { documentClient } from "./dynamodb.ts";
 import { ENV, requireEnv } from "./environment.ts";
+import { isConditionalCheckFailure } from "./errors.ts";
 
 /** API Gateway closes a WebSocket after two hours, so a record older than that is garbage. */
 export const CONNECTION_TTL_SECONDS = 2 * 60 * 60;
 
-/** An open socket: its user's, optionally narrowed to one request's outcome. */
+/**
+ * The connections table holds two kinds of item. A connection, keyed by its id: whose it is, what it narrowed
+ * to, when it opened. And a user's sockets, keyed `owner#<sub>`: a string set with one entry per open connection
+ * (`<connectedAt>#<connectionId>#<requestId>`). Pushing an outcome reads the user's sockets with one consistent
+ * GetItem, where an index would lag behind a socket that opened a moment ago and miss it; the set's size is also
+ * the per-user cap, checked in the same write that adds a socket.
+ */
 export interface Connection {
   connectionId: string;
   owner: string;
@@ -13,23 +20,99 @@ export interface Connection {
   requestId?: string;
   connectedAt: string;
   expiresAt: number;
+  /** This connection's entry in its owner's set of sockets. */
+  socketEntry: string;
 }
 
-const table = () => requireEnv(ENV.connectionsTable);
+/** One open socket of a user, as the push reads it from the user's set. */
+export type Socket = Pick<Connection, "connectionId" | "connectedAt" | "requestId"> & { entry: string };
 
+const table = () => requireEnv(ENV.connectionsTable);
+const ownerKey = (owner: string) => ({ connectionId: `owner#${owner}` });
+
+function entryOf(connection: Pick<Connection, "connectionId" | "connectedAt" | "requestId">): string {
+  return `${connection.connectedAt}#${connection.connectionId}#${connection.requestId ?? ""}`;
+}
+
+function socketOf(entry: string): Socket {
+  const [connectedAt = "", connectionId = "", requestId = ""] = entry.split("#");
+  return { connectionId, connectedAt, entry, ...(requestId ? { requestId } : {}) };
+}
+
+/** Thrown when the user already holds as many sockets as allowed. */
+export class TooManyConnections extends Error {
+  override readonly name = "TooManyConnections";
+}
+
+/**
+ * Registers a socket with its user (refusing one beyond `limit`), then stores the connection. If the second
+ * write fails the first is undone, best effort; an entry left behind is forgotten when a push finds it gone.
+ */
 export async function saveConnection(
   connection: Pick<Connection, "connectionId" | "owner" | "requestId">,
   now: Date,
+  limit: number,
 ): Promise<void> {
+  const expiresAt = Math.floor(now.getTime() / 1000) + CONNECTION_TTL_SECONDS;
   const item: Connection = {
     ...connection,
     connectedAt: now.toISOString(),
-    expiresAt: Math.floor(now.getTime() / 1000) + CONNECTION_TTL_SECONDS,
+    expiresAt,
+    socketEntry: "",
   };
-  await documentClient.send(new PutCommand({ TableName: table(), Item: item }));
+  item.socketEntry = entryOf(item);
+  try {
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: ownerKey(connection.owner),
+        UpdateExpression: "ADD sockets :entry SET expiresAt = :expiresAt",
+        ConditionExpression: "attribute_not_exists(sockets) OR size(sockets) < :limit",
+        ExpressionAttributeValues: {
+          ":entry": new Set([item.socketEntry]),
+          ":expiresAt": expiresAt,
+          ":limit": limit,
+        },
+      }),
+    );
+  } catch (error) {
+    if (isConditionalCheckFailure(error))
+      throw new TooManyConnections(`at most ${limit} open connections per user`);
+    throw error;
+  }
+  try {
+    await documentClient.send(new PutCommand({ TableName: table(), Item: item }));
+  } catch (error) {
+    await forgetSocket(connection.owner, item.socketEntry).catch(() => undefined);
+    throw error;
+  }
 }
 
+/** Removes a socket from its user's set. */
+export async function forgetSocket(owner: string, entry: string): Promise<void> {
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: ownerKey(owner),
+      UpdateExpression: "DELETE sockets :entry",
+      ExpressionAttributeValues: { ":entry": new Set([entry]) },
+    }),
+  );
+}
+
+/** Forgets a socket a push found gone: its entry in its user's set and its row. */
+export async function forgetGoneSocket(owner: string, socket: Socket): Promise<void> {
+  await forgetSocket(owner, socket.entry);
+  await documentClient.send(
+    new DeleteCommand({ TableName: table(), Key: { connectionId: socket.connectionId } }),
+  );
+}
+
+/** Forgets a connection: its entry in its user's set, then its row. */
 export async function deleteConnection(connectionId: string): Promise<void> {
+  const connection = await getConnection(connectionId);
+  if (connection?.owner && connection.socketEntry)
+    await forgetSocket(connection.owner, connection.socketEntry);
   await documentClient.send(new DeleteCommand({ TableName: table(), Key: { connectionId } }));
 }
 
@@ -40,30 +123,16 @@ export async function getConnection(connectionId: string): Promise<Connection | 
   return Item as Connection | undefined;
 }
 
-/** Every open connection of a user, following pagination of the owner index. */
-export async function connectionsOf(owner: string): Promise<Array<Omit<Connection, "expiresAt">>> {
-  const connections: Array<Omit<Connection, "expiresAt">> = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({
-        TableName: table(),
-        IndexName: requireEnv(ENV.connectionsByOwnerIndex),
-        KeyConditionExpression: "#owner = :owner",
-        ExpressionAttributeNames: { "#owner": "owner" },
-        ExpressionAttributeValues: { ":owner": owner },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      connections.push({
-        connectionId: String(item.connectionId),
-        owner,
-        connectedAt: String(item.connectedAt),
-        ...(typeof item.requestId === "string" ? { requestId: item.requestId } : {}),
-      });
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return connections;
+/** Every open socket of a user, read consistently: a socket that opened a moment ago is among them. */
+export async function socketsOf(owner: string): Promise<Socket[]> {
+  const { Item } = await documentClient.send(
+    new GetCommand({
+      TableName: table(),
+      Key: ownerKey(owner),
+      ConsistentRead: true,
+      ProjectionExpression: "sockets",
+    }),
+  );
+  const entries = (Item?.sockets as Set<string> | undefined) ?? new Set<string>();
+  return [...entries].map(socketOf);
 }

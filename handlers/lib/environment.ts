@@ -4,7 +4,6 @@ export const ENV = {
   requestsTable: "REQUESTS_TABLE_NAME",
   connectionsTable: "CONNECTIONS_TABLE_NAME",
   itemsByOwnerIndex: "ITEMS_BY_OWNER_INDEX",
-  connectionsByOwnerIndex: "CONNECTIONS_BY_OWNER_INDEX",
   maxConnectionsPerUser: "MAX_CONNECTIONS_PER_USER",
   userPoolId: "USER_POOL_ID",
   userPoolClientIds: "USER_POOL_CLIENT_IDS",

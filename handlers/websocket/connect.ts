@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { connectionsOf, saveConnection } from "../lib/connections.ts";
+import { saveConnection, TooManyConnections } from "../lib/connections.ts";
 import { describeIssues, ownerSchema, requestIdSchema } from "../lib/contracts.ts";
 import { ENV, requireEnv } from "../lib/environment.ts";
 import { logger } from "../lib/powertools.ts";
@@ -16,8 +16,8 @@ export type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
 
 /**
  * Opens a socket for its user (the authorizer has verified the token): every outcome of the user is pushed to
- * it, or only one request's with `?requestId=`. A user may hold `MAX_CONNECTIONS_PER_USER` sockets; the index
- * that counts them lags a little, so the cap is approximate by a connection or two under a burst.
+ * it, or only one request's with `?requestId=`. A user may hold `MAX_CONNECTIONS_PER_USER` sockets, counted in the
+ * same conditional write that registers one, so a burst of connects cannot exceed it.
  */
 export const handler = async (event: ConnectEvent): Promise<APIGatewayProxyResult> => {
   const { connectionId } = event.requestContext;
@@ -35,15 +35,17 @@ export const handler = async (event: ConnectEvent): Promise<APIGatewayProxyResul
     return respond(400, { error: `${reason} (or connect without it to receive every outcome of yours)` });
   }
   const limit = Number(requireEnv(ENV.maxConnectionsPerUser));
-  const open = await connectionsOf(owner.data);
-  if (open.length >= limit) {
-    logger.warn("Connection refused: too many open", { connectionId, open: open.length, limit });
+  try {
+    await saveConnection(
+      { connectionId, owner: owner.data, ...(narrowed?.success ? { requestId: narrowed.data } : {}) },
+      new Date(),
+      limit,
+    );
+  } catch (error) {
+    if (!(error instanceof TooManyConnections)) throw error;
+    logger.warn("Connection refused: too many open", { connectionId, limit });
     return respond(429, { error: `at most ${limit} open connections per user; close one first` });
   }
-  await saveConnection(
-    { connectionId, owner: owner.data, ...(narrowed?.success ? { requestId: narrowed.data } : {}) },
-    new Date(),
-  );
   logger.info("Connected", { connectionId, narrowedTo: narrowed?.success ? narrowed.data : undefined });
   return respond(200, { message: "connected" });
 };

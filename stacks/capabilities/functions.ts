@@ -16,13 +16,7 @@ import { QueueSubscription } from "../constructs/queue-subscription.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
 import type { UserDirectory } from "../constructs/user-directory.ts";
 import type { WebSocketApi } from "../constructs/websocket-api.ts";
-import {
-  CONNECTIONS_BY_OWNER_INDEX,
-  ITEMS_BY_OWNER_INDEX,
-  METRICS_NAMESPACE,
-  QUEUE_NAMES,
-  type QueueName,
-} from "../names.ts";
+import { ITEMS_BY_OWNER_INDEX, METRICS_NAMESPACE, QUEUE_NAMES, type QueueName } from "../names.ts";
 import { type FunctionAccess, functionPermissions } from "../permissions.ts";
 import type { Foundation } from "./foundation.ts";
 import type { Storage } from "./storage.ts";
@@ -114,11 +108,6 @@ function functionSpecs({
     [ENV.retryBackoffBaseSeconds]: String(config.queues.retryBackoff.baseSeconds),
     [ENV.retryBackoffMaxSeconds]: String(config.queues.retryBackoff.maxSeconds),
   };
-  const connectionsByOwner = {
-    name: "ConnectionsByOwnerIndex",
-    arn: connections.indexArn(CONNECTIONS_BY_OWNER_INDEX),
-    actions: ["dynamodb:Query"],
-  };
   const commandConsumers = Object.fromEntries(
     COMMAND_QUEUES.map((queue): [HandlerName, FunctionSpec] => {
       const access = itemsAccessOf(queue);
@@ -158,15 +147,17 @@ function functionSpecs({
         consumes: queues.notifications,
         tables: [
           table("RequestsTable", requests, ["dynamodb:GetItem", "dynamodb:PutItem"]),
-          connectionsByOwner,
-          table("ConnectionsTable", connections, ["dynamodb:DeleteItem"]),
+          table("ConnectionsTable", connections, [
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:UpdateItem",
+          ]),
         ],
         managesConnections: websocket.connectionsArn,
       },
       environment: {
         [ENV.requestsTable]: requests.table.name,
         [ENV.connectionsTable]: connections.table.name,
-        [ENV.connectionsByOwnerIndex]: CONNECTIONS_BY_OWNER_INDEX,
         [ENV.websocketCallbackUrl]: websocket.callbackUrl,
         ...retryBackoff,
       },
@@ -179,15 +170,24 @@ function functionSpecs({
       },
     },
     "ws-connect": {
-      access: { tables: [table("ConnectionsTable", connections, ["dynamodb:PutItem"]), connectionsByOwner] },
+      access: {
+        tables: [table("ConnectionsTable", connections, ["dynamodb:PutItem", "dynamodb:UpdateItem"])],
+      },
       environment: {
         [ENV.connectionsTable]: connections.table.name,
-        [ENV.connectionsByOwnerIndex]: CONNECTIONS_BY_OWNER_INDEX,
         [ENV.maxConnectionsPerUser]: String(config.websocket.maxConnectionsPerUser),
       },
     },
     "ws-disconnect": {
-      access: { tables: [table("ConnectionsTable", connections, ["dynamodb:DeleteItem"])] },
+      access: {
+        tables: [
+          table("ConnectionsTable", connections, [
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:UpdateItem",
+          ]),
+        ],
+      },
       environment: { [ENV.connectionsTable]: connections.table.name },
     },
     "ws-default": {

@@ -1,13 +1,16 @@
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../../environments/environment-config.ts";
 import { EncryptedTable } from "../constructs/encrypted-table.ts";
-import { CONNECTIONS_BY_OWNER_INDEX, ITEMS_BY_OWNER_INDEX } from "../names.ts";
+import { ITEMS_BY_OWNER_INDEX } from "../names.ts";
 
 /** The service's tables. */
 export interface Storage {
   /** Items, one per id; each user's newest first through the owner index. */
   readonly items: EncryptedTable;
-  /** Open WebSocket connections, each its user's; found per user through the owner index. */
+  /**
+   * Open WebSocket connections, each its user's, and per user the set of their sockets (handlers/lib/connections.ts):
+   * pushes read it consistently, where an index would lag behind a socket that just opened.
+   */
   readonly connections: EncryptedTable;
   /** The outcome of each request, kept for a day. */
   readonly requests: EncryptedTable;
@@ -36,10 +39,6 @@ export function addStorage(scope: Construct, config: EnvironmentConfig, keyArn: 
       tableName: `${prefix}-connections`,
       partitionKey: "connectionId",
       ttlAttribute: "expiresAt",
-      // Pushing an outcome reads the owner's connections: their ids, what each narrowed to and when it opened.
-      globalIndexes: [
-        { name: CONNECTIONS_BY_OWNER_INDEX, partitionKey: "owner", include: ["requestId", "connectedAt"] },
-      ],
     }),
     requests: new EncryptedTable(scope, "requests-table", {
       ...defaults,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Notification, Outcome } from "../../handlers/lib/contracts.ts";
 import {
@@ -135,6 +135,8 @@ describe("$disconnect", () => {
     await disconnect(websocketEvent("$disconnect", connectionId));
 
     expect(await connection(connectionId)).toBeUndefined();
+    const sockets = ((await connection(`owner#${ALICE}`))?.sockets ?? new Set()) as Set<string>;
+    expect([...sockets].filter((entry) => entry.includes(connectionId))).toEqual([]);
   });
 });
 
@@ -167,16 +169,27 @@ describe("notification", () => {
 
   it("forgets a gone connection, but not one young enough to be inside its $connect", async () => {
     const owner = randomUUID();
-    const put = (connectionId: string, connectedAt: string) =>
-      peers.documents.send(
+    // Sockets registered as $connect registers them, with no live socket behind them: every push answers 410.
+    const register = async (connectionId: string, connectedAt: string) => {
+      const socketEntry = `${connectedAt}#${connectionId}#`;
+      await peers.documents.send(
         new PutCommand({
           TableName: peers.tables.connections,
-          Item: { connectionId, owner, connectedAt, expiresAt: 4_000_000_000 },
+          Item: { connectionId, owner, connectedAt, socketEntry, expiresAt: 4_000_000_000 },
         }),
       );
+      await peers.documents.send(
+        new UpdateCommand({
+          TableName: peers.tables.connections,
+          Key: { connectionId: `owner#${owner}` },
+          UpdateExpression: "ADD sockets :entry",
+          ExpressionAttributeValues: { ":entry": new Set([socketEntry]) },
+        }),
+      );
+    };
     const [stale, young] = [randomUUID(), randomUUID()];
-    await put(stale, new Date(Date.now() - 10 * 60_000).toISOString());
-    await put(young, new Date().toISOString());
+    await register(stale, new Date(Date.now() - 10 * 60_000).toISOString());
+    await register(young, new Date().toISOString());
 
     const response = await notify(
       sqsEvent(sqsRecord(notification(owner, outcomeFor(newRequestId())))),
@@ -186,6 +199,8 @@ describe("notification", () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(await connection(stale)).toBeUndefined();
     expect(await connection(young)).toBeDefined();
+    const sockets = (await connection(`owner#${owner}`))?.sockets as Set<string>;
+    expect([...sockets].map((entry) => entry.split("#")[1])).toEqual([young]);
   });
 
   it("keeps the first outcome of a request and pushes that one again", async () => {

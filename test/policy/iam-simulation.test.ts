@@ -165,7 +165,8 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
       allowed: [
         ["dynamodb:PutItem", table("requests")],
         ["dynamodb:GetItem", table("requests")],
-        ["dynamodb:Query", `${table("connections")}/index/owner-index`],
+        ["dynamodb:GetItem", table("connections")],
+        ["dynamodb:UpdateItem", table("connections")],
         ["dynamodb:DeleteItem", table("connections")],
         ["execute-api:ManageConnections", connection],
         ...consume("notifications"),
@@ -194,7 +195,7 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
     "ws-connect": {
       allowed: [
         ["dynamodb:PutItem", table("connections")],
-        ["dynamodb:Query", `${table("connections")}/index/owner-index`],
+        ["dynamodb:UpdateItem", table("connections")],
       ],
       denied: [
         ["dynamodb:Query", table("connections")],
@@ -205,7 +206,11 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
       ],
     },
     "ws-disconnect": {
-      allowed: [["dynamodb:DeleteItem", table("connections")]],
+      allowed: [
+        ["dynamodb:DeleteItem", table("connections")],
+        ["dynamodb:GetItem", table("connections")],
+        ["dynamodb:UpdateItem", table("connections")],
+      ],
       denied: [
         ["dynamodb:PutItem", table("connections")],
         ["dynamodb:Scan", table("connections")],

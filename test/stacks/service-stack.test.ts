@@ -103,15 +103,20 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
     expect(dataActions("items-delete")).toEqual([`dynamodb:DeleteItem on ${items}`]);
     expect(dataActions("ws-connect")).toEqual([
       `dynamodb:PutItem on ${connections}`,
-      `dynamodb:Query on ${connections}/index/owner-index`,
+      `dynamodb:UpdateItem on ${connections}`,
     ]);
     expect(dataActions("ws-authorizer")).toEqual([]);
-    expect(dataActions("ws-disconnect")).toEqual([`dynamodb:DeleteItem on ${connections}`]);
+    expect(dataActions("ws-disconnect")).toEqual([
+      `dynamodb:DeleteItem on ${connections}`,
+      `dynamodb:GetItem on ${connections}`,
+      `dynamodb:UpdateItem on ${connections}`,
+    ]);
     expect(dataActions("notification")).toEqual([
       `dynamodb:DeleteItem on ${connections}`,
+      `dynamodb:GetItem on ${connections}`,
       `dynamodb:GetItem on ${requests}`,
       `dynamodb:PutItem on ${requests}`,
-      `dynamodb:Query on ${connections}/index/owner-index`,
+      `dynamodb:UpdateItem on ${connections}`,
       expect.stringMatching(
         /^execute-api:ManageConnections on \$\{aws_apigatewayv2_api\.\w+\.execution_arn\}\/live\/POST\/@connections\/\*$/,
       ),

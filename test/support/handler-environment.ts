@@ -4,7 +4,7 @@ import { ENV } from "../../handlers/lib/environment.ts";
 import { createTables, type DynamoPeer, localClient, startDynamo } from "../../local/dynamodb.ts";
 import { SqsBroker } from "../../local/sqs/broker.ts";
 import { type SqsEndpoint, startSqsEndpoint } from "../../local/sqs/json-endpoint.ts";
-import { CONNECTIONS_BY_OWNER_INDEX, ITEMS_BY_OWNER_INDEX } from "../../stacks/names.ts";
+import { ITEMS_BY_OWNER_INDEX } from "../../stacks/names.ts";
 import { readTables } from "../../synthesized/service-model.ts";
 import { synthesizedStack } from "./synthesized.ts";
 import { startWebSocketPeer, type WebSocketPeer } from "./websocket-peer.ts";
@@ -77,7 +77,6 @@ export async function startHandlerPeers(): Promise<HandlerPeers> {
     [ENV.itemsTable]: tables.items,
     [ENV.connectionsTable]: tables.connections,
     [ENV.requestsTable]: tables.requests,
-    [ENV.connectionsByOwnerIndex]: CONNECTIONS_BY_OWNER_INDEX,
     [ENV.itemsByOwnerIndex]: ITEMS_BY_OWNER_INDEX,
     [ENV.maxConnectionsPerUser]: "3",
     [ENV.notificationsQueueUrl]: sqs.queueUrl(notifications),
