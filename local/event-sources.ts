@@ -75,6 +75,7 @@ export class EventSourcePoller {
     const receipts = new Map(batch.map((message) => [message.messageId, message.receiptHandle ?? ""]));
     const event: SQSEvent = { Records: batch.map((message) => toRecord(message, arn)) };
     let failed: string[];
+    let cause = `${functionName} reported it as a batch item failure`;
     try {
       const result = (await this.host.invoke(functionName, event)) as
         | { batchItemFailures?: Array<{ itemIdentifier: string }> }
@@ -84,12 +85,12 @@ export class EventSourcePoller {
         : [];
     } catch (error) {
       failed = batch.map((message) => message.messageId);
-      this.log(
-        `delivery ${queue} -> ${functionName}: invocation failed (${(error as Error).message}); ${batch.length} records will be retried`,
-      );
+      cause = `invocation failed: ${(error as Error).message}`;
+      this.log(`delivery ${queue} -> ${functionName}: ${cause}; ${batch.length} records will be retried`);
     }
-    for (const [messageId, receipt] of receipts) {
-      if (!failed.includes(messageId)) this.broker.delete(queue, receipt);
+    for (const message of batch) {
+      if (failed.includes(message.messageId)) message.lastFailure = cause;
+      else this.broker.delete(queue, receipts.get(message.messageId) ?? "");
     }
     this.log(`delivery ${queue} -> ${functionName}: ${batch.length} records, ${failed.length} failed`);
   }

@@ -6,7 +6,8 @@ import { parentPort, workerData } from "node:worker_threads";
 const { bundle, functionName, timeoutSeconds } = workerData;
 const module = await import(bundle);
 
-parentPort.on("message", async ({ id, event }) => {
+// The host sends one invocation at a time, as Lambda gives an execution environment one invocation at a time.
+parentPort.on("message", async ({ event }) => {
   const started = Date.now();
   const context = {
     functionName,
@@ -21,10 +22,9 @@ parentPort.on("message", async ({ id, event }) => {
   };
   try {
     const result = await module.handler(event, context);
-    parentPort.postMessage({ id, result });
+    parentPort.postMessage({ result });
   } catch (error) {
     parentPort.postMessage({
-      id,
       error: { name: error?.name ?? "Error", message: error?.message ?? String(error) },
     });
   }

@@ -1,92 +1,168 @@
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { FunctionModel } from "../synthesized/service-model.ts";
+import { Chaos } from "./chaos/chaos.ts";
 import type { LocalEmulation } from "./emulations.ts";
 
 export class InvocationError extends Error {
   override readonly name = "InvocationError";
 }
 
+/** Lambda's answer when a function is at its concurrency: the caller retries later. */
+export class ThrottledInvocation extends InvocationError {}
+
+/** Concurrent invocations a function without reserved concurrency may run (the account's default limit). */
+const ACCOUNT_CONCURRENCY = 1000;
+
+/** One execution environment: a worker thread that has loaded the function's bundle and serves one invocation at a time. */
+interface Environment {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  pending?: { resolve: (value: unknown) => void; reject: (error: Error) => void };
+  /** Stopped after a timeout: never reused. */
+  stopped?: boolean;
+}
+
+interface FunctionPool {
+  readonly model: FunctionModel;
+  readonly environment: Record<string, string>;
+  readonly idle: Environment[];
+  busy: number;
+}
+
+export interface FunctionHostOptions {
+  /** Invocations that fail before or after their handler ran. @default none */
+  readonly chaos?: Chaos;
+}
+
 /**
- * Runs each function's deployed bundle in its own worker thread, with that function's environment (a
- * worker's `process.env` is its own), as Lambda gives each function its own execution environment. One
- * worker per function serves concurrent invocations, as several environments would.
+ * Runs each function's deployed bundle as Lambda does: in execution environments (worker threads, each with the
+ * function's own environment variables) that serve one invocation at a time. Concurrent invocations get
+ * environments of their own, up to the function's reserved concurrency (then they are throttled); an idle one is
+ * reused (warm), a new one loads the bundle first (cold). An invocation that outlives the function's timeout is
+ * stopped, and its environment with it, so module state never carries a half-finished invocation into the next.
  */
 export class FunctionHost {
-  private readonly workers = new Map<
-    string,
-    { worker: Worker; model: FunctionModel; ready: Promise<void> }
-  >();
-  private readonly pending = new Map<
-    number,
-    { resolve: (value: unknown) => void; reject: (error: Error) => void }
-  >();
+  private readonly pools = new Map<string, FunctionPool>();
   private readonly faults = new Map<string, number>();
-  private nextId = 1;
+  private readonly chaos: Chaos;
 
   constructor(
     functions: readonly FunctionModel[],
     environmentOf: (model: FunctionModel) => Record<string, string>,
-    projectRoot: string,
+    private readonly projectRoot: string,
+    options: FunctionHostOptions = {},
   ) {
+    this.chaos = options.chaos ?? Chaos.none;
     for (const model of functions) {
-      const worker = new Worker(path.join(projectRoot, "local", "function-worker.mjs"), {
-        env: environmentOf(model),
-        workerData: { bundle: model.bundle, functionName: model.name, timeoutSeconds: model.timeoutSeconds },
-      });
-      const ready = new Promise<void>((resolve, reject) => {
-        worker.once("error", reject);
-        worker.on(
-          "message",
-          (message: {
-            ready?: boolean;
-            id?: number;
-            result?: unknown;
-            error?: { name: string; message: string };
-          }) => {
-            if (message.ready) return resolve();
-            const waiting = this.pending.get(message.id ?? 0);
-            if (!waiting) return;
-            this.pending.delete(message.id ?? 0);
-            if (message.error)
-              waiting.reject(
-                new InvocationError(`${model.name}: ${message.error.name}: ${message.error.message}`),
-              );
-            else waiting.resolve(message.result);
-          },
-        );
-      });
-      this.workers.set(model.name, { worker, model, ready });
+      this.pools.set(model.name, { model, environment: environmentOf(model), idle: [], busy: 0 });
     }
   }
 
+  /** Starts one environment per function, so the first invocations do not all start cold. */
   async ready(): Promise<void> {
-    await Promise.all([...this.workers.values()].map((entry) => entry.ready));
+    await Promise.all(
+      [...this.pools.values()].map(async (pool) => {
+        const environment = this.start(pool);
+        await environment.ready;
+        pool.idle.push(environment);
+      }),
+    );
   }
 
   /** Makes the next `count` invocations of a function fail, as a crashed or timed-out function does. */
   injectFault(functionName: string, count = Number.POSITIVE_INFINITY): void {
-    if (!this.workers.has(functionName)) throw new Error(`Unknown function ${functionName}`);
+    if (!this.pools.has(functionName)) throw new Error(`Unknown function ${functionName}`);
     this.faults.set(functionName, count);
   }
 
   async invoke(functionName: string, event: unknown): Promise<unknown> {
-    const entry = this.workers.get(functionName);
-    if (!entry) throw new Error(`Unknown function ${functionName}`);
+    const pool = this.pools.get(functionName);
+    if (!pool) throw new Error(`Unknown function ${functionName}`);
     const faults = this.faults.get(functionName) ?? 0;
     if (faults > 0) {
       this.faults.set(functionName, faults - 1);
       throw new InvocationError(`${functionName}: injected fault`);
     }
-    await entry.ready;
-    const id = this.nextId++;
+    const concurrency = pool.model.reservedConcurrency ?? ACCOUNT_CONCURRENCY;
+    if (pool.busy >= concurrency)
+      throw new ThrottledInvocation(
+        `${functionName}: Rate Exceeded (reserved concurrency ${concurrency} in use)`,
+      );
+    const faultRate = this.chaos.rates.invocationFault / 2;
+    if (this.chaos.strikes("invocation failed before its handler", faultRate))
+      throw new InvocationError(
+        `${functionName}: chaos: the execution environment failed before the handler ran`,
+      );
+    pool.busy += 1;
+    const environment = pool.idle.pop() ?? this.start(pool);
+    try {
+      const result = await this.run(pool, environment, event);
+      if (this.chaos.strikes("invocation failed after its handler", faultRate))
+        throw new InvocationError(
+          `${functionName}: chaos: the invocation's result was lost after the handler ran`,
+        );
+      return result;
+    } finally {
+      pool.busy -= 1;
+      if (!environment.stopped) pool.idle.push(environment);
+    }
+  }
+
+  async close(): Promise<void> {
+    const workers = [...this.pools.values()].flatMap((pool) =>
+      pool.idle.map((environment) => environment.worker),
+    );
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  private start(pool: FunctionPool): Environment {
+    const { model } = pool;
+    const worker = new Worker(path.join(this.projectRoot, "local", "function-worker.mjs"), {
+      env: pool.environment,
+      workerData: { bundle: model.bundle, functionName: model.name, timeoutSeconds: model.timeoutSeconds },
+    });
+    const environment: Environment = {
+      worker,
+      ready: new Promise<void>((resolve, reject) => {
+        worker.once("error", (error) => {
+          // A bundle that fails to load (or a crashed worker) is never handed another invocation.
+          environment.stopped = true;
+          environment.pending?.reject(new InvocationError(`${model.name}: ${error.message}`));
+          reject(error);
+        });
+        worker.on(
+          "message",
+          (message: { ready?: boolean; result?: unknown; error?: { name: string; message: string } }) => {
+            if (message.ready) return resolve();
+            const pending = environment.pending;
+            environment.pending = undefined;
+            if (!pending) return;
+            if (message.error)
+              pending.reject(
+                new InvocationError(`${model.name}: ${message.error.name}: ${message.error.message}`),
+              );
+            else pending.resolve(message.result);
+          },
+        );
+      }),
+    };
+    return environment;
+  }
+
+  private async run(pool: FunctionPool, environment: Environment, event: unknown): Promise<unknown> {
+    const { model } = pool;
+    await environment.ready;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new InvocationError(`${functionName}: timed out after ${entry.model.timeoutSeconds} s`));
-      }, entry.model.timeoutSeconds * 1000);
+        // Lambda stops a timed-out invocation and discards its execution environment.
+        environment.pending = undefined;
+        environment.stopped = true;
+        void environment.worker.terminate();
+        reject(new InvocationError(`${model.name}: Task timed out after ${model.timeoutSeconds} seconds`));
+      }, model.timeoutSeconds * 1000);
       timer.unref();
-      this.pending.set(id, {
+      environment.pending = {
         resolve: (value) => {
           clearTimeout(timer);
           resolve(value);
@@ -95,13 +171,9 @@ export class FunctionHost {
           clearTimeout(timer);
           reject(error);
         },
-      });
-      entry.worker.postMessage({ id, event });
+      };
+      environment.worker.postMessage({ event });
     });
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.workers.values()].map((entry) => entry.worker.terminate()));
   }
 }
 

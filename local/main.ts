@@ -8,6 +8,8 @@ import { readRestApi } from "../synthesized/rest-api.ts";
 import type { FunctionModel } from "../synthesized/service-model.ts";
 import { readStackModel } from "../synthesized/service-model.ts";
 import type { StackJson } from "../synthesized/stack-json.ts";
+import { parseChaos } from "./chaos/chaos.ts";
+import { startDynamoChaosProxy } from "./chaos/dynamo-proxy.ts";
 import { cognitoEmulation, startIdentityServer } from "./cognito/server.ts";
 import { LocalUserPool, readAppClients } from "./cognito/user-pool.ts";
 import { createTables, dynamoEmulation, startDynamo, startTtlSweeper } from "./dynamodb.ts";
@@ -32,6 +34,8 @@ options:
   --data <folder>         keep DynamoDB data in this folder (default: in memory)
   --time-scale <x>        multiply visibility timeouts and batching windows (default 1)
   --inject-fault <fn>[:n] make the next n (default: every) invocations of a function fail
+  --chaos <seed>[,k=v]    do what AWS may do, from a seed: duplicate and reordered deliveries, failed invocations
+                          and SDK calls, late index writes, 410 during $connect (see local/chaos/chaos.ts)
   --log-level <level>     the handlers' Powertools log level (default WARN)`;
 
 const TTL_SWEEP_INTERVAL_MS = 5 * 60_000;
@@ -62,6 +66,7 @@ function parseArguments(argv: string[]) {
     "inject-fault",
     "log-level",
     "scope",
+    "chaos",
   ];
   const unknown = Object.keys(options).filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown option --${unknown[0]}\n${USAGE}`);
@@ -81,6 +86,7 @@ function parseArguments(argv: string[]) {
     scopes: options.scope?.split(",").filter(Boolean) ?? [],
     apiKey: options["api-key"] ?? `local-${randomBytes(12).toString("hex")}`,
     dataFolder: options.data,
+    chaos: parseChaos(options.chaos),
     timeScale,
     fault: options["inject-fault"],
     logLevel: options["log-level"] ?? "WARN",
@@ -143,18 +149,24 @@ async function run(options: ReturnType<typeof parseArguments>) {
   // The runner serves the web client itself, wherever it listens: Cognito would need it among the callback URLs.
   const identity = await startIdentityServer(userPool, options.authPort, [`${restUrl}/`]);
 
+  const { chaos } = options;
   const dynamo = await startDynamo(projectRoot, options.dataFolder);
+  // Functions reach DynamoDB through the chaos proxy when there is chaos; the runner's own calls do not.
+  const dynamoProxy = chaos.enabled
+    ? await startDynamoChaosProxy(dynamo.endpoint, model.tables, chaos)
+    : undefined;
+  const functionsDynamoEndpoint = dynamoProxy?.endpoint ?? dynamo.endpoint;
   await createTables(model.tables, dynamo.endpoint);
   // At start too, for a --data folder; a sweep of 6000 items costs about 150 ms of dynalite's time.
   const ttlSweeper = await startTtlSweeper(model.tables, dynamo.endpoint, log, TTL_SWEEP_INTERVAL_MS);
   const broker = new SqsBroker(
     model.queues.map((queue) => ({ ...queue, arn: queueArn(queue.name) })),
-    { timeScale: options.timeScale },
+    { timeScale: options.timeScale, chaos },
   );
   broker.on("dead-letter", (queue: string, message: { messageId: string }) =>
     log(`dead-letter ${queue}: ${message.messageId}`),
   );
-  const sqs = await startSqsEndpoint(broker);
+  const sqs = await startSqsEndpoint(broker, 0, chaos);
   const websocketHttpUrl = `http://127.0.0.1:${wsPort}`;
   const emulations: LocalEmulation[] = [
     dynamoEmulation,
@@ -176,7 +188,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
       AWS_REGION: model.region,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: functionsDynamoEndpoint,
       AWS_ENDPOINT_URL_SQS: sqs.url,
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: identity.url,
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
@@ -189,6 +201,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
       PATH: process.env.PATH ?? "",
     }),
     projectRoot,
+    { chaos },
   );
   await host.ready();
   if (options.fault) {
@@ -224,6 +237,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
         messages: messages.map((message) => ({
           messageId: message.messageId,
           source: message.sourceQueueArn,
+          cause: message.lastFailure,
           receiveCount: message.receiveCount,
           attributes: message.attributes,
           body: message.body,
@@ -238,6 +252,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     if (url.pathname === "/_local/stats" && request.method === "GET") {
       json(response, 200, {
         ...broker.counters,
+        chaos: chaos.counts,
         queues: Object.fromEntries(broker.queueNames().map((name) => [name, broker.peek(name).length])),
       });
       return true;
@@ -272,6 +287,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     routes: model.websocketRoutes,
     authorizers: model.websocketAuthorizers,
     stage: model.websocketStage,
+    chaos,
     port: wsPort,
     log,
   });
@@ -287,6 +303,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
   console.log(
     `DynamoDB    ${dynamo.endpoint} (${options.dataFolder ? `data in ${options.dataFolder}` : "in memory"})   SQS ${sqs.url}`,
   );
+  if (chaos.enabled) console.log(`Chaos       seed ${chaos.seed}: ${JSON.stringify(chaos.rates)}`);
   console.log("ready");
 
   const shutdown = async () => {
@@ -299,6 +316,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
       identity.close(),
       host.close(),
       dynamo.close(),
+      dynamoProxy?.close(),
     ]);
     broker.close();
     process.exit(0);

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { runChaosProof } from "../local/chaos/proof.ts";
 import {
   type RunningService,
   request,
@@ -7,6 +8,7 @@ import {
   tokenFor,
 } from "../local/service-client.ts";
 
+// `npm run bench:local -- --chaos [seed] [--users 20] [--items 6]`: the chaos proof (see chaosProof below).
 // `npm run bench:local -- [--rate 100] [--seconds 30] [--warmup 30] [--users 20]`: sends POST /items at a fixed
 // rate against `npm run local`, each as one of `--users` signed-in users (an access token each, and one
 // WebSocket each, opened through the $connect authorizer as a browser tab would), and measures, per request, the
@@ -26,6 +28,14 @@ const rate = option("rate", 100);
 const seconds = option("seconds", 30);
 const warmupSeconds = option("warmup", 30, true);
 const userCount = option("users", 20);
+const chaosIndex = process.argv.indexOf("--chaos");
+/** `--chaos [seed]`: the proof that nothing is lost, duplicated or resurrected, instead of the latency run. */
+const chaosSeed =
+  chaosIndex < 0
+    ? undefined
+    : /^\d+$/.test(process.argv[chaosIndex + 1] ?? "")
+      ? process.argv[chaosIndex + 1]
+      : "1";
 const LOST_AFTER_MS = 10_000;
 
 interface Tally {
@@ -137,7 +147,30 @@ function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/**
+ * `--chaos`: runs the proof (local/chaos/proof.ts) against a runner with `--chaos <seed>` and time scaled to a
+ * twentieth (visibility timeouts and retry backoffs), and fails unless nothing was lost, duplicated, resurrected
+ * or overwritten by an older update.
+ */
+async function chaosProof(seed: string): Promise<void> {
+  const service = await startLocalService(["--chaos", seed, "--time-scale", "0.05"]);
+  try {
+    const report = await runChaosProof(service, {
+      users: userCount,
+      itemsPerUser: option("items", 6),
+      updatesPerItem: 3,
+      settleMs: 120_000,
+    });
+    console.log(JSON.stringify(report, null, 2));
+    const broken = report.lost + report.itemsDuplicated + report.itemsResurrected + report.staleOverwrites;
+    process.exitCode = broken > 0 ? 1 : 0;
+  } finally {
+    await service.stop();
+  }
+}
+
 async function main(): Promise<void> {
+  if (chaosSeed !== undefined) return chaosProof(chaosSeed);
   const service = await startLocalService();
   try {
     const signedIn = await Promise.all(

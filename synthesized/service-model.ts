@@ -8,6 +8,8 @@ export interface FunctionModel {
   /** Environment variables as synthesized: values may hold Terraform references. */
   readonly environment: Readonly<Record<string, string>>;
   readonly timeoutSeconds: number;
+  /** Concurrent invocations it may run. @default unreserved: the account's limit */
+  readonly reservedConcurrency?: number;
 }
 
 export interface MappingModel {
@@ -100,6 +102,9 @@ export function readStackModel(stack: StackJson, stackDir: string): StackModel {
       environment: ((fn.values.environment as { variables?: Record<string, string> } | undefined)
         ?.variables ?? {}) as Record<string, string>,
       timeoutSeconds: Number(fn.values.timeout ?? 3),
+      ...(fn.values.reserved_concurrent_executions === undefined
+        ? {}
+        : { reservedConcurrency: Number(fn.values.reserved_concurrent_executions) }),
     };
   });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { QueueModel } from "../../synthesized/service-model.ts";
+import { Chaos } from "../chaos/chaos.ts";
 import { md5OfAttributes, md5OfBody, type StringAttribute } from "./md5.ts";
 
 /** A queue as the stack declares it, with the ARN it has locally. */
@@ -20,12 +21,32 @@ export interface StoredMessage {
   receiptHandle?: string;
   /** Set when the message was moved to a dead-letter queue: the queue it failed in. */
   sourceQueueArn?: string;
+  /** Why its last delivery failed, as the consumer reported it: what a DLQ listing shows as the cause. */
+  lastFailure?: string;
+  /** A copy chaos delivered again after its original was deleted; it is not duplicated again. */
+  duplicated?: boolean;
 }
 
 export interface BrokerOptions {
   /** Multiplies every visibility timeout: 1 is real time; tests use small values to see retries quickly. */
   readonly timeScale?: number;
   readonly now?: () => number;
+  /** Duplicate deliveries and reordering, as a standard queue may do. @default none */
+  readonly chaos?: Chaos;
+}
+
+/** SQS's limit on a message: body and attributes (names, types and values), in UTF-8 bytes. */
+export const MAX_MESSAGE_BYTES = 262_144;
+
+/** An error SQS answers with, by its error code. */
+export class SqsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = code;
+  }
 }
 
 /**
@@ -39,11 +60,13 @@ export class SqsBroker extends EventEmitter {
   private readonly timeScale: number;
   private readonly now: () => number;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly chaos: Chaos;
   readonly counters = { sent: 0, deleted: 0, deadLettered: 0, redriven: 0 };
 
   constructor(specs: readonly QueueSpec[], options: BrokerOptions = {}) {
     super();
     this.timeScale = options.timeScale ?? 1;
+    this.chaos = options.chaos ?? Chaos.none;
     this.now = options.now ?? Date.now;
     for (const spec of specs) this.queues.set(spec.name, { spec, messages: [] });
     for (const spec of specs) {
@@ -62,7 +85,23 @@ export class SqsBroker extends EventEmitter {
   }
 
   send(queueName: string, body: string, attributes: Readonly<Record<string, StringAttribute>> = {}) {
-    if (body.length === 0) throw new Error("MessageBody must not be empty");
+    if (body.length === 0)
+      throw new SqsError("MissingParameter", "The request must contain the parameter MessageBody.");
+    const size =
+      Buffer.byteLength(body) +
+      Object.entries(attributes).reduce(
+        (sum, [name, value]) =>
+          sum +
+          Buffer.byteLength(name) +
+          Buffer.byteLength(value.DataType) +
+          Buffer.byteLength(value.StringValue ?? ""),
+        0,
+      );
+    if (size > MAX_MESSAGE_BYTES)
+      throw new SqsError(
+        "InvalidParameterValue",
+        `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes.`,
+      );
     const message: StoredMessage = {
       messageId: randomUUID(),
       body,
@@ -70,11 +109,13 @@ export class SqsBroker extends EventEmitter {
       md5OfBody: md5OfBody(body),
       sentTimestamp: this.now(),
       receiveCount: 0,
-      visibleAt: 0,
+      // A standard queue's hosts do not all see a new message at once: under chaos, it surfaces a little later.
+      visibleAt: this.chaos.rates.reorder ? this.now() + this.chaos.delay(200) : 0,
     };
     this.queue(queueName).messages.push(message);
     this.counters.sent += 1;
-    this.emit("visible", queueName);
+    if (message.visibleAt <= this.now()) this.emit("visible", queueName);
+    else this.wakeWhenVisible(queueName, message.visibleAt - this.now());
     return {
       messageId: message.messageId,
       md5OfBody: message.md5OfBody,
@@ -87,7 +128,7 @@ export class SqsBroker extends EventEmitter {
     const { spec, messages } = this.queue(queueName);
     const now = this.now();
     const received: StoredMessage[] = [];
-    for (const message of [...messages]) {
+    for (const message of this.chaos.shuffle(messages)) {
       if (received.length >= max) break;
       if (message.visibleAt > now) continue;
       if (spec.redrive && message.receiveCount >= spec.redrive.maxReceiveCount) {
@@ -105,14 +146,45 @@ export class SqsBroker extends EventEmitter {
     return received;
   }
 
-  /** Deletes a received message; a stale receipt handle (the message was received again since) is ignored. */
+  /**
+   * Deletes a received message; a stale receipt handle (the message was received again since) is ignored. Under
+   * chaos a deleted message may come back once more, the same message id and body: at-least-once delivery.
+   */
   delete(queueName: string, receiptHandle: string): boolean {
     const { messages } = this.queue(queueName);
     const index = messages.findIndex((message) => message.receiptHandle === receiptHandle);
     if (index < 0) return false;
-    messages.splice(index, 1);
+    const [deleted] = messages.splice(index, 1);
     this.counters.deleted += 1;
+    if (
+      deleted &&
+      !deleted.duplicated &&
+      this.chaos.strikes("duplicate delivery", this.chaos.rates.duplicate)
+    ) {
+      const copy: StoredMessage = { ...deleted, duplicated: true, receiptHandle: undefined };
+      copy.visibleAt = this.now() + this.chaos.delay(2_000);
+      messages.push(copy);
+      this.wakeWhenVisible(queueName, copy.visibleAt - this.now());
+    }
     return true;
+  }
+
+  /** ChangeMessageVisibility: the received message becomes visible `seconds` from now (0 to 43200). */
+  changeVisibility(queueName: string, receiptHandle: string, seconds: number): void {
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > 43_200)
+      throw new SqsError(
+        "InvalidParameterValue",
+        `Value ${seconds} for parameter VisibilityTimeout is invalid.`,
+      );
+    const message = this.queue(queueName).messages.find(
+      (candidate) => candidate.receiptHandle === receiptHandle,
+    );
+    if (!message)
+      throw new SqsError("ReceiptHandleIsInvalid", `The receipt handle "${receiptHandle}" is not valid.`);
+    if (message.visibleAt <= this.now())
+      throw new SqsError("MessageNotInflight", "The message referred to is not in flight.");
+    message.visibleAt = this.now() + seconds * 1000 * this.timeScale;
+    this.wakeWhenVisible(queueName, message.visibleAt - this.now());
   }
 
   /** Every message of a queue, visible or not (for the DLQ listing). */
@@ -169,7 +241,11 @@ export class SqsBroker extends EventEmitter {
 
   private queue(name: string) {
     const queue = this.queues.get(name);
-    if (!queue) throw new Error(`Unknown queue ${name}`);
+    if (!queue)
+      throw new SqsError(
+        "AWS.SimpleQueueService.NonExistentQueue",
+        `The specified queue ${name} does not exist.`,
+      );
     return queue;
   }
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
+import { Chaos } from "../chaos/chaos.ts";
 import type { LocalEmulation } from "../emulations.ts";
-import type { SqsBroker } from "./broker.ts";
+import { type SqsBroker, SqsError } from "./broker.ts";
 import type { StringAttribute } from "./md5.ts";
 
 /** The account id local queue URLs carry; any value works, SQS URLs just need one. */
@@ -21,7 +22,11 @@ export interface SqsEndpoint {
  * SQS's AWS JSON 1.0 protocol over HTTP on 127.0.0.1, backed by the broker: what the handlers' own
  * `SQSClient` talks to through `AWS_ENDPOINT_URL_SQS`. Answers carry real MD5 digests, which the SDK checks.
  */
-export async function startSqsEndpoint(broker: SqsBroker, port = 0): Promise<SqsEndpoint> {
+export async function startSqsEndpoint(
+  broker: SqsBroker,
+  port = 0,
+  chaos = Chaos.none,
+): Promise<SqsEndpoint> {
   const nameOf = (queueUrl: unknown) =>
     String(queueUrl ?? "")
       .split("/")
@@ -54,6 +59,14 @@ export async function startSqsEndpoint(broker: SqsBroker, port = 0): Promise<Sqs
       broker.delete(nameOf(input.QueueUrl), String(input.ReceiptHandle));
       return {};
     },
+    ChangeMessageVisibility: (input) => {
+      broker.changeVisibility(
+        nameOf(input.QueueUrl),
+        String(input.ReceiptHandle),
+        Number(input.VisibilityTimeout),
+      );
+      return {};
+    },
     GetQueueUrl: (input) => ({ QueueUrl: endpoint.queueUrl(String(input.QueueName)) }),
   };
   let throttled = { matches: (_input: Record<string, unknown>) => false, count: 0 };
@@ -77,10 +90,18 @@ export async function startSqsEndpoint(broker: SqsBroker, port = 0): Promise<Sqs
         throttled.count -= 1;
         return reply(400, { __type: "com.amazonaws.sqs#RequestThrottled", message: "Rate exceeded" });
       }
+      if (chaos.strikes("SQS call failed", chaos.rates.sdkFault)) {
+        return chaos.random() < 0.5
+          ? reply(500, {
+              __type: "com.amazonaws.sqs#InternalError",
+              message: "We encountered an internal error.",
+            })
+          : reply(400, { __type: "com.amazonaws.sqs#RequestThrottled", message: "Rate exceeded" });
+      }
       reply(200, handler(input));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const type = message.startsWith("Unknown queue") ? "QueueDoesNotExist" : "InvalidParameterValue";
+      const type = error instanceof SqsError ? error.code : "InvalidParameterValue";
       reply(400, { __type: `com.amazonaws.sqs#${type}`, message });
     }
   });

@@ -1,5 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebSocket } from "ws";
+import { Chaos } from "../chaos/chaos.ts";
+
+/** API Gateway's limit on a frame posted to `@connections`: 128 KB. */
+export const MAX_FRAME_BYTES = 128 * 1024;
 
 export interface LiveConnection {
   readonly socket: WebSocket;
@@ -13,11 +17,20 @@ export interface LiveConnection {
  * describes, DELETE closes; with or without the stage prefix; 410 Gone (with the error type the SDK maps
  * to `GoneException`) for a connection that is not open.
  */
-export function connectionsApi(connections: ReadonlyMap<string, LiveConnection>) {
+export function connectionsApi(connections: ReadonlyMap<string, LiveConnection>, chaos = Chaos.none) {
+  const fail = (response: ServerResponse, status: number, type: string, message: string) => {
+    response.writeHead(status, { "content-type": "application/json", "x-amzn-errortype": type });
+    response.end(JSON.stringify({ message }));
+  };
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const match = /^(?:\/[^/]+)?\/@connections\/([^/?]+)$/.exec(request.url ?? "");
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
+    if (match && chaos.strikes("@connections call failed", chaos.rates.sdkFault)) {
+      return chaos.random() < 0.5
+        ? fail(response, 429, "LimitExceededException", "Rate exceeded")
+        : fail(response, 500, "InternalServerErrorException", "Internal server error");
+    }
     const connection = match ? connections.get(decodeURIComponent(match[1] ?? "")) : undefined;
     if (!match || !connection) {
       response.writeHead(match ? 410 : 404, {
@@ -28,7 +41,10 @@ export function connectionsApi(connections: ReadonlyMap<string, LiveConnection>)
       return;
     }
     if (request.method === "POST") {
-      connection.socket.send(Buffer.concat(chunks).toString("utf8"));
+      const data = Buffer.concat(chunks);
+      if (data.length > MAX_FRAME_BYTES)
+        return fail(response, 413, "PayloadTooLargeException", "Message too long");
+      connection.socket.send(data.toString("utf8"));
       response.writeHead(200).end();
     } else if (request.method === "DELETE") {
       connection.socket.close(1000);

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { WebSocketAuthorizerModel } from "../../synthesized/service-model.ts";
+import { Chaos } from "../chaos/chaos.ts";
 import type { LocalEmulation } from "../emulations.ts";
 import type { FunctionHost } from "../functions.ts";
 import { connectionsApi, type LiveConnection } from "./connections-api.ts";
@@ -16,6 +17,8 @@ export interface WebSocketServerOptions {
   readonly stage: string;
   readonly port: number;
   readonly log: (line: string) => void;
+  /** Handshakes that complete a little after `$connect` returned, and `@connections` calls that fail. @default none */
+  readonly chaos?: Chaos;
 }
 
 /**
@@ -93,7 +96,8 @@ export async function startWebSocketServer(
     return { principalId: result.principalId, ...result.context };
   };
 
-  const server = createServer(connectionsApi(connections));
+  const chaos = options.chaos ?? Chaos.none;
+  const server = createServer(connectionsApi(connections, chaos));
 
   server.on("upgrade", async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const connectionId = `${randomBytes(9).toString("base64")}=`;
@@ -123,6 +127,9 @@ export async function startWebSocketServer(
       });
       const status = answer?.statusCode ?? 200;
       if (status < 200 || status >= 300) return refuse(status, answer?.body ?? "");
+      // API Gateway completes the handshake after $connect returns; until then a push to the connection is a 410.
+      const completion = chaos.delay(chaos.rates.connectCompletionMs);
+      if (completion > 0) await new Promise((resolve) => setTimeout(resolve, completion));
     } catch (error) {
       options.log(`websocket $connect failed: ${(error as Error).message}`);
       return refuse(500);

@@ -142,6 +142,7 @@ describe("npm run local with a failing handler", () => {
           count: number;
           messages: Array<{
             messageId: string;
+            cause: string;
             receiveCount: number;
             source: string;
             attributes: { operation: { StringValue: string } };
@@ -154,13 +155,14 @@ describe("npm run local with a failing handler", () => {
     );
     for (const message of dlq.messages) {
       expect(message.receiveCount).toBe(dev.queues.maxReceiveCount);
+      expect(message.cause).toBe("invocation failed: crud-dev-items-create: injected fault");
       expect(message.source).toMatch(/:crud-dev-create$/);
       expect(message.attributes.operation.StringValue).toBe("create");
     }
     const counters = await stats(service);
     const processed = counters.deleted;
     expect(processed + dlq.count).toBe(sent);
-    expect(service.output()).toMatch(/invocation failed \(crud-dev-items-create: injected fault\)/);
+    expect(service.output()).toMatch(/invocation failed: crud-dev-items-create: injected fault/);
 
     // The operator's commands, against the running service.
     const port = new URL(service.restUrl).port;

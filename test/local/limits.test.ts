@@ -1,0 +1,107 @@
+import { createServer } from "node:http";
+import { WebSocket, WebSocketServer } from "ws";
+import { Chaos, DEFAULT_CHAOS, parseChaos } from "../../local/chaos/chaos.ts";
+import { MAX_MESSAGE_BYTES, SqsBroker, SqsError } from "../../local/sqs/broker.ts";
+import {
+  connectionsApi,
+  type LiveConnection,
+  MAX_FRAME_BYTES,
+} from "../../local/websocket/connections-api.ts";
+
+const queue = { name: "work", arn: "arn:aws:sqs:eu-west-1:000000000000:work", visibilityTimeoutSeconds: 30 };
+
+describe("AWS's limits, as the runner enforces them", () => {
+  it("refuses an SQS message over 256 KiB, body and attributes counted, with SQS's error", () => {
+    const broker = new SqsBroker([queue]);
+    expect(() => broker.send("work", "x".repeat(MAX_MESSAGE_BYTES))).not.toThrow();
+    expect(() =>
+      broker.send("work", "x".repeat(MAX_MESSAGE_BYTES - 10), {
+        requestId: { DataType: "String", StringValue: "0123456789" },
+      }),
+    ).toThrow(
+      new SqsError(
+        "InvalidParameterValue",
+        "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.",
+      ),
+    );
+    broker.close();
+  });
+
+  it("refuses a WebSocket post over 128 KB with 413 PayloadTooLargeException", async () => {
+    const connections = new Map<string, LiveConnection>();
+    const http = createServer(connectionsApi(connections));
+    const wss = new WebSocketServer({ server: http });
+    wss.on("connection", (socket) =>
+      connections.set("c1", { socket, connectedAt: "", lastActiveAt: "", sourceIp: "127.0.0.1" }),
+    );
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const { port } = http.address() as { port: number };
+    const client = new WebSocket(`ws://127.0.0.1:${port}`);
+    await new Promise((resolve) => client.on("open", resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const post = (size: number) =>
+      fetch(`http://127.0.0.1:${port}/live/@connections/c1`, { method: "POST", body: "x".repeat(size) });
+
+    const fits = await post(MAX_FRAME_BYTES);
+    const tooLarge = await post(MAX_FRAME_BYTES + 1);
+
+    expect(fits.status).toBe(200);
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get("x-amzn-errortype")).toBe("PayloadTooLargeException");
+    client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+});
+
+describe("chaos", () => {
+  it("decides the same misfortunes for the same seed, and others for another", () => {
+    const draw = (seed: number) => {
+      const chaos = new Chaos(seed);
+      return Array.from({ length: 50 }, () => chaos.strikes("x", 0.3));
+    };
+    expect(draw(7)).toEqual(draw(7));
+    expect(draw(7)).not.toEqual(draw(8));
+    expect(draw(7).filter(Boolean).length).toBeGreaterThan(5);
+  });
+
+  it("reads --chaos as a seed with optional rates, and refuses what it does not know", () => {
+    expect(parseChaos(undefined)).toBe(Chaos.none);
+    expect(parseChaos("42").rates).toEqual(DEFAULT_CHAOS);
+    expect(parseChaos("42,duplicate=0.5,reorder=false").rates).toMatchObject({
+      duplicate: 0.5,
+      reorder: false,
+    });
+    expect(() => parseChaos("x")).toThrow(/--chaos needs a seed/);
+    expect(() => parseChaos("1,dup=1")).toThrow(/unknown setting "dup"/);
+  });
+
+  it("receives visible messages out of order under chaos", async () => {
+    const broker = new SqsBroker([queue], { chaos: new Chaos(5) });
+    const bodies = Array.from({ length: 20 }, (_, index) => `m${index}`);
+    for (const body of bodies) broker.send("work", body);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+
+    const received = broker.receive("work", 20).map((message) => message.body);
+
+    expect([...received].sort()).toEqual([...bodies].sort());
+    expect(received).not.toEqual(bodies);
+    broker.close();
+  });
+
+  it("delivers a deleted message again under chaos, with the same id", async () => {
+    const broker = new SqsBroker([queue], { chaos: new Chaos(3, { ...DEFAULT_CHAOS, duplicate: 1 }) });
+    broker.send("work", "once");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const [first] = broker.receive("work", 1);
+    broker.delete("work", first?.receiptHandle ?? "");
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const [again] = broker.receive("work", 1);
+
+    expect(again?.messageId).toBe(first?.messageId);
+    expect(again?.body).toBe("once");
+    broker.delete("work", again?.receiptHandle ?? "");
+    expect(broker.peek("work")).toEqual([]);
+    broker.close();
+  });
+});
