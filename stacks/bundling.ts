@@ -28,7 +28,7 @@ export const BUNDLE_CONFIG_FILES = ["package-lock.json", "package.json", "tsconf
 /** How many cached bundle sets to keep; older ones are deleted after each build. */
 const CACHE_ENTRIES_KEPT = 8;
 
-// CommonJS dependencies (the X-Ray SDK among them) call require(); an ES module has none of its own.
+// CommonJS dependencies call require(); an ES module has none of its own.
 const REQUIRE_SHIM =
   'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);';
 

@@ -1,10 +1,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { tracer } from "./powertools.ts";
 
 // One client per execution environment. Endpoints follow the SDK's standard AWS_ENDPOINT_URL_*
 // variables, which is how tests and the local runner point the same code at local peers. No cacheMiddleware
 // here: lib-dynamodb refuses it (its commands close over their first input).
-export const documentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });

@@ -4,21 +4,18 @@ import {
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import { ENV, requireEnv } from "./environment.ts";
-import { tracer } from "./powertools.ts";
 
 let connectionsClient: ApiGatewayManagementApiClient | undefined;
 
 /**
  * The `@connections` client of the WebSocket stage, created on first use (its endpoint is per stage), with its
- * middleware chain resolved once (cacheMiddleware): nothing changes the stack after the tracer's capture.
+ * middleware chain resolved once (cacheMiddleware): nothing changes the client's middleware stack after it is created.
  */
 export function websocketConnections(): ApiGatewayManagementApiClient {
-  connectionsClient ??= tracer.captureAWSv3Client(
-    new ApiGatewayManagementApiClient({
-      endpoint: requireEnv(ENV.websocketCallbackUrl),
-      cacheMiddleware: true,
-    }),
-  );
+  connectionsClient ??= new ApiGatewayManagementApiClient({
+    endpoint: requireEnv(ENV.websocketCallbackUrl),
+    cacheMiddleware: true,
+  });
   return connectionsClient;
 }
 
