@@ -76,7 +76,7 @@ export class EventSourcePoller {
     const event: SQSEvent = { Records: batch.map((message) => toRecord(message, arn)) };
     let failed: string[];
     try {
-      const result = (await this.host.invoke(functionName, event)) as
+      const result = (await this.host.invoke(functionName, event, this.mapping.qualifier)) as
         | { batchItemFailures?: Array<{ itemIdentifier: string }> }
         | undefined;
       failed = this.mapping.reportsBatchItemFailures

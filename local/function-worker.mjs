@@ -6,12 +6,13 @@ import { parentPort, workerData } from "node:worker_threads";
 const { bundle, functionName, timeoutSeconds } = workerData;
 const module = await import(bundle);
 
-parentPort.on("message", async ({ id, event }) => {
+parentPort.on("message", async ({ id, event, qualifier }) => {
   const started = Date.now();
+  // Through an alias, Lambda reports the version it points at (the runner's is the first) and the qualified ARN.
   const context = {
     functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    functionVersion: qualifier ? "1" : "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}${qualifier ? `:${qualifier}` : ""}`,
     memoryLimitInMB: "512",
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,

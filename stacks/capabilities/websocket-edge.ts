@@ -36,5 +36,5 @@ export function routeWebSocket(
   functions: Readonly<Record<HandlerName, BundledFunction>>,
 ): void {
   for (const route of WEBSOCKET_ROUTES)
-    websocket.addRoute(route.id, route.routeKey, functions[route.handler].function);
+    websocket.addRoute(route.id, route.routeKey, functions[route.handler].alias);
 }

@@ -3,7 +3,7 @@ import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-in
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import type { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
@@ -69,7 +69,7 @@ export class WebSocketApi extends Construct {
   }
 
   /** Routes `routeKey` (`$connect`, `$disconnect`, `$default`, ...) to `handler`, which only this route may invoke. */
-  addRoute(id: string, routeKey: string, handler: LambdaFunction): void {
+  addRoute(id: string, routeKey: string, handler: LambdaAlias): void {
     const integration = new Apigatewayv2Integration(this, `${id}-integration`, {
       apiId: this.api.id,
       integrationType: "AWS_PROXY",
@@ -85,6 +85,7 @@ export class WebSocketApi extends Construct {
       statementId: "AllowWebSocketRoute",
       action: "lambda:InvokeFunction",
       functionName: handler.functionName,
+      qualifier: handler.name,
       principal: "apigateway.amazonaws.com",
       sourceArn: `${this.api.executionArn}/${this.stage.name}/${routeKey}`,
     });
