@@ -58,6 +58,8 @@ export interface FunctionUsage {
   websocketPosts: number;
   websocketBytes: number;
   logBytes: number;
+  /** Custom metrics the function publishes in EMF log lines: `namespace/name/dimension names`. */
+  metrics: string[];
 }
 
 interface Sample {
@@ -399,7 +401,7 @@ async function sampleEveryFunction(
     const scenario = await build();
     const before = snapshotCounters(sockets);
     current = recordUsage ? (usage.get(name) ?? emptyUsage()) : undefined;
-    const { report, logBytes } = await runFreshProcess(
+    const { report, logBytes, metrics } = await runFreshProcess(
       peers,
       name,
       path.join(bundles, name, "index.mjs"),
@@ -411,6 +413,7 @@ async function sampleEveryFunction(
       current.websocketPosts += after.frames - before.frames;
       current.websocketBytes += after.frameBytes - before.frameBytes;
       current.logBytes += logBytes;
+      current.metrics = [...new Set([...current.metrics, ...metrics])].sort();
       usage.set(name, current);
     }
     if (current) {
@@ -441,7 +444,7 @@ function runFreshProcess(
   name: HandlerName,
   bundle: string,
   events: unknown[],
-): Promise<{ report: ProcessReport; logBytes: number }> {
+): Promise<{ report: ProcessReport; logBytes: number; metrics: string[] }> {
   const fn = model.functions.find((candidate) => candidate.name === `${prefix}${name}`);
   if (!fn) throw new Error(`The stack has no function ${prefix}${name}`);
   const { variables, unresolved } = resolveEnvironment(stack, fn.environment, peers.emulations);
@@ -490,8 +493,10 @@ function runFreshProcess(
   let logBytes = 0;
   let stderr = "";
   const timings: Buffer[] = [];
+  let stdout = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     logBytes += chunk.length;
+    stdout += chunk.toString();
   });
   child.stderr?.on("data", (chunk: Buffer) => {
     logBytes += chunk.length;
@@ -504,7 +509,11 @@ function runFreshProcess(
       clearTimeout(timer);
       if (code !== 0 || timings.length === 0)
         return reject(new Error(`${name}: the process exited with ${code}:\n${stderr.slice(-2000)}`));
-      resolve({ report: JSON.parse(Buffer.concat(timings).toString()) as ProcessReport, logBytes });
+      resolve({
+        report: JSON.parse(Buffer.concat(timings).toString()) as ProcessReport,
+        logBytes,
+        metrics: emfMetrics(stdout),
+      });
     });
   });
 }
@@ -544,6 +553,28 @@ function messageBytes(message: StoredMessage): number {
   );
 }
 
+/** The custom metrics in a function's EMF log lines, each as CloudWatch bills it: namespace, name, dimensions. */
+function emfMetrics(output: string): string[] {
+  const metrics: string[] = [];
+  for (const line of output.split("\n")) {
+    if (!line.includes('"_aws"')) continue;
+    const { _aws } = JSON.parse(line) as {
+      _aws?: {
+        CloudWatchMetrics?: Array<{
+          Namespace: string;
+          Dimensions: string[][];
+          Metrics: Array<{ Name: string }>;
+        }>;
+      };
+    };
+    for (const directive of _aws?.CloudWatchMetrics ?? [])
+      for (const metric of directive.Metrics)
+        for (const dimensions of directive.Dimensions.length > 0 ? directive.Dimensions : [[]])
+          metrics.push(`${directive.Namespace}/${metric.Name}/${dimensions.join(",")}`);
+  }
+  return metrics;
+}
+
 function emptyUsage(): FunctionUsage {
   return {
     invocations: 0,
@@ -553,6 +584,7 @@ function emptyUsage(): FunctionUsage {
     websocketPosts: 0,
     websocketBytes: 0,
     logBytes: 0,
+    metrics: [],
   };
 }
 
@@ -573,6 +605,7 @@ function perInvocationUsage(recorded: FunctionUsage) {
       ? Math.round(recorded.websocketBytes / recorded.websocketPosts)
       : 0,
     logBytes: per(recorded.logBytes),
+    metrics: recorded.metrics,
   };
 }
 
