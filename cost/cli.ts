@@ -57,11 +57,14 @@ function readJson<T>(file: string, what: string): T {
 /** One checkout's estimate: its synthesized stack, and its own measured figures and prices where it has them. */
 function estimateOf(checkout: string, stackFile: string, environment: string, requests: number): Estimate {
   const config = environmentNamed(environment);
+  const borrowed: string[] = [];
   const own = (file: string) => {
     const candidate = path.join(checkout, "cost", file);
-    return existsSync(candidate) ? candidate : path.join("cost", file);
+    if (existsSync(candidate)) return candidate;
+    borrowed.push(`${checkout} has no cost/${file}: priced with this checkout's`);
+    return path.join("cost", file);
   };
-  return estimateCost({
+  const estimate = estimateCost({
     environment,
     namePrefix: config.namePrefix,
     requests,
@@ -76,6 +79,7 @@ function estimateOf(checkout: string, stackFile: string, environment: string, re
     ),
     traffic: serviceTraffic(),
   });
+  return { ...estimate, notes: [...borrowed, ...estimate.notes] };
 }
 
 const options = parseArguments(process.argv.slice(2));
