@@ -14,6 +14,7 @@ import { readStackModel, type StackModel } from "../synthesized/service-model.ts
 import type { StackJson } from "../synthesized/stack-json.ts";
 import { commandBody, sqsEvent, sqsRecord, websocketEvent } from "../test/support/events.ts";
 import { startWebSocketPeer, type WebSocketPeer } from "../test/support/websocket-peer.ts";
+import { median } from "./median.ts";
 
 // `node scripts/run-ts.mjs scripts/bench-cold-start.ts --stack <dev cdk.tf.json> --set after=<bundles> [--set
 // before=<bundles>] [--runs 10] [--warm 5] [--json <file>] [--usage-json <file>]`: each function's cold start as Lambda pays it. Per
@@ -178,14 +179,6 @@ async function main(): Promise<void> {
     );
   printTables(summary, jsonFile);
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 type Summary = ReturnType<typeof summarize>;
 

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BUNDLE_FILE, bundleHandlers } from "../stacks/bundling.ts";
+import { median } from "./median.ts";
 
 // `node scripts/run-ts.mjs scripts/bench-dependencies.ts [--runs 10] [--json <file>]`: what each dependency of the
 // handlers costs a cold start. Each is bundled alone, exactly as the handlers are (stacks/bundling.ts), created the
@@ -98,13 +99,6 @@ async function main(): Promise<void> {
   for (let run = 0; run < RUNS; run += 1)
     for (const name of names)
       samples.get(name)?.push(importMs(path.join(directories[name] as string, BUNDLE_FILE)));
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2
-      ? (sorted[middle] as number)
-      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-  };
   const baseline = median(samples.get("empty") ?? []);
   const rows = names.map((name) => ({
     name,

@@ -3,8 +3,9 @@
 // cold invocation, the rest are warm). Timings go to file descriptor 3, so the function's own log lines on
 // stdout and stderr stay separate and can be counted as CloudWatch Logs would receive them.
 // Plain JavaScript, loaded as it is: no build step may stand between the process start and the import.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeSync } from "node:fs";
+import { lambdaContext } from "../../local/lambda-context.mjs";
 
 const bootMs = performance.now();
 const { bundle, functionName, memoryMb, timeoutSeconds, events } = JSON.parse(
@@ -16,20 +17,17 @@ const importMs = performance.now() - importStarted;
 
 const invocations = [];
 for (const event of events) {
-  // Lambda sets the trace header per invocation; the X-Ray SDK reads it from the environment.
+  // Lambda sets the trace header per invocation; the SDK forwards it (X-Amzn-Trace-Id) on every call.
   process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString("hex")};Parent=${randomBytes(8).toString("hex")};Sampled=1`;
   const started = performance.now();
-  const context = {
+  const context = lambdaContext({
     functionName,
-    functionVersion: "1",
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: String(memoryMb),
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
+    qualifier: "live",
+    region: "eu-west-1",
+    memoryMb,
+    timeoutSeconds,
     logStreamName: "cold-start",
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => Math.max(0, timeoutSeconds * 1000 - (performance.now() - started)),
-  };
+  });
   try {
     const result = await module.handler(event, context);
     invocations.push({ ms: performance.now() - started, result });
