@@ -129,6 +129,8 @@ export interface CostContext extends EstimateInput {
 
 export interface ServiceEstimator {
   readonly service: string;
+  /** The resource types whose cost it accounts for; a type no estimator names is reported as unpriced. */
+  readonly prices: readonly string[];
   estimate(context: CostContext): Array<Omit<CostLine, "service" | "usd" | "unit"> & { priceKey: string }>;
 }
 
@@ -184,6 +186,7 @@ const memoryGb = (fn: StackResource) => Number(fn.values.memory_size ?? 128) / 1
 
 const lambda: ServiceEstimator = {
   service: "Lambda",
+  prices: ["aws_lambda_function", "aws_lambda_alias", "aws_lambda_provisioned_concurrency_config"],
   estimate: (context) =>
     functionsOf(context).flatMap(({ name, fn }) => {
       const invocations = context.invocations.get(name);
@@ -240,6 +243,7 @@ const lambda: ServiceEstimator = {
 /** SQS requests: sends (per 64 KB chunk), each batch's receive and delete, and the pollers' empty receives. */
 const sqs: ServiceEstimator = {
   service: "SQS",
+  prices: ["aws_sqs_queue", "aws_lambda_event_source_mapping"],
   estimate: (context) => {
     const { traffic, requests } = context;
     const sends =
@@ -275,6 +279,7 @@ const WRITES = new Set(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
 /** On-demand read and write units as measured per call, plus one write unit per global index per write. */
 const dynamodb: ServiceEstimator = {
   service: "DynamoDB",
+  prices: ["aws_dynamodb_table"],
   estimate: (context) => {
     let reads = 0;
     let writes = 0;
@@ -311,6 +316,12 @@ const websocketRouteFunctions = (context: CostContext) =>
 
 const apiGateway: ServiceEstimator = {
   service: "API Gateway",
+  prices: [
+    "aws_api_gateway_rest_api",
+    "aws_api_gateway_stage",
+    "aws_apigatewayv2_api",
+    "aws_apigatewayv2_stage",
+  ],
   estimate: (context) => {
     const { traffic, requests } = context;
     const lines = [];
@@ -359,6 +370,7 @@ const apiGateway: ServiceEstimator = {
  */
 const kms: ServiceEstimator = {
   service: "KMS",
+  prices: ["aws_kms_key"],
   estimate: (context) => {
     const { stack } = context;
     const sqsRequests = resourcesOf(stack, "aws_sqs_queue")
@@ -395,6 +407,12 @@ const DETAILED_METRICS_PER_METHOD = 5;
 
 const cloudwatch: ServiceEstimator = {
   service: "CloudWatch",
+  prices: [
+    "aws_cloudwatch_log_group",
+    "aws_cloudwatch_metric_alarm",
+    "aws_cloudwatch_dashboard",
+    "aws_api_gateway_method_settings",
+  ],
   estimate: (context) => {
     const { stack, traffic, requests } = context;
     const functionLogBytes = [...context.invocations].reduce(
@@ -465,6 +483,7 @@ const cloudwatch: ServiceEstimator = {
 
 const waf: ServiceEstimator = {
   service: "WAF",
+  prices: ["aws_wafv2_web_acl", "aws_wafv2_web_acl_association"],
   estimate: (context) => {
     const acls = resourcesOf(context.stack, "aws_wafv2_web_acl");
     const rules = acls.reduce(
@@ -492,6 +511,7 @@ const waf: ServiceEstimator = {
 /** Traces recorded: each REST request starts one (it spans the functions it reaches); each WebSocket route invocation starts its own. */
 const xray: ServiceEstimator = {
   service: "X-Ray",
+  prices: [],
   estimate: (context) => {
     const traced = resourcesOf(context.stack, "aws_lambda_function").some(
       (fn) => (fn.values.tracing_config as { mode?: string } | undefined)?.mode === "Active",
@@ -508,6 +528,37 @@ const xray: ServiceEstimator = {
     return [{ item: "traces recorded", quantity: sampled, priceKey: "xray.traces", fixed: false }];
   },
 };
+
+/**
+ * Resource types that cost nothing by themselves: identity, policies, aliases of keys, an API's parts (its
+ * requests are priced), the account-level settings, and the alarm topic (a few e-mails a month, within SNS's free
+ * tier). Anything else in a stack needs an estimator.
+ */
+export const FREE_RESOURCE_TYPES: readonly string[] = [
+  "aws_iam_role",
+  "aws_iam_role_policy",
+  "aws_kms_alias",
+  "aws_lambda_permission",
+  "aws_sqs_queue_policy",
+  "aws_sqs_queue_redrive_allow_policy",
+  "aws_sns_topic",
+  "aws_sns_topic_subscription",
+  "aws_api_gateway_account",
+  "aws_api_gateway_api_key",
+  "aws_api_gateway_deployment",
+  "aws_api_gateway_gateway_response",
+  "aws_api_gateway_integration",
+  "aws_api_gateway_integration_response",
+  "aws_api_gateway_method",
+  "aws_api_gateway_method_response",
+  "aws_api_gateway_model",
+  "aws_api_gateway_request_validator",
+  "aws_api_gateway_resource",
+  "aws_api_gateway_usage_plan",
+  "aws_api_gateway_usage_plan_key",
+  "aws_apigatewayv2_integration",
+  "aws_apigatewayv2_route",
+];
 
 /** Every service priced, in the order the breakdown lists them. */
 export const ESTIMATORS: readonly ServiceEstimator[] = [
@@ -526,6 +577,10 @@ export function estimateCost(input: EstimateInput, estimators = ESTIMATORS): Est
   if (!(Number.isFinite(input.requests) && input.requests >= 0))
     throw new Error(`requests must be a non-negative number, got ${input.requests}`);
   const notes: string[] = [];
+  const priced = new Set([...FREE_RESOURCE_TYPES, ...estimators.flatMap((estimator) => estimator.prices)]);
+  for (const type of Object.keys(input.stack.resource).sort())
+    if (!priced.has(type) && resourcesOf(input.stack, type).length > 0)
+      notes.push(`${type}: no estimator prices it (add one in cost/model.ts), so it is not in the total`);
   const invocations = new Map<string, number>();
   for (const { name, fn } of functionsOf(input)) {
     const perRequest = input.traffic.invocationsPerRequest[name];

@@ -64,11 +64,24 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-function series(label, command, count, { cwd = projectRoot, beforeEach } = {}) {
-  const outdir = mkdtempSync(path.join(buildDir, "bench-"));
-  measure(command, outdir, cwd); // warm the file cache (and the bundle cache); not counted
-  const samples = Array.from({ length: count }, () => measure(command, outdir, cwd, beforeEach));
-  return { label, outdir, count, wall: samples.map((s) => s.wallMs), peak: samples.map((s) => s.peakMiB) };
+/**
+ * Measures several series sample by sample (a, b, c, a, b, c, ...), so drift on a noisy machine hits them alike;
+ * each series first runs once uncounted, to warm the file cache (and the bundle cache).
+ */
+function interleaved(specs) {
+  const series = specs.map(({ label, command, count, cwd = projectRoot, beforeEach }) => {
+    const outdir = mkdtempSync(path.join(buildDir, "bench-"));
+    measure(command, outdir, cwd);
+    return { label, command, count, cwd, beforeEach, outdir, wall: [], peak: [] };
+  });
+  for (let run = 0; run < Math.max(...series.map((s) => s.count)); run += 1) {
+    for (const s of series.filter((candidate) => run < candidate.count)) {
+      const sample = measure(s.command, s.outdir, s.cwd, s.beforeEach);
+      s.wall.push(sample.wallMs);
+      s.peak.push(sample.peakMiB);
+    }
+  }
+  return series;
 }
 
 /** The tree of `revision`, unpacked beside this checkout, sharing its node_modules. */
@@ -86,15 +99,24 @@ function checkoutOf(revision) {
 }
 
 const synth = ["node", "scripts/run-ts.mjs", "main.ts"];
-const warm = series("npm run synth, handlers unchanged (bundle cache hit)", synth, runs);
-const cold = series("npm run synth, handlers changed (bundle cache emptied first)", synth, runs, {
-  beforeEach: () => rmSync(bundleCache, { recursive: true, force: true }),
-});
-const baseline = series("ts-node, type-checking", ["node", "scripts/synth-with-ts-node.cjs"], baselineRuns);
 const beforeTree = beforeRevision ? checkoutOf(beforeRevision) : undefined;
-const before = beforeTree
-  ? series(`npm run synth at ${beforeRevision}`, synth, runs, { cwd: beforeTree })
-  : undefined;
+const [warm, cold, baseline, before] = interleaved([
+  { label: "npm run synth, handlers unchanged (bundle cache hit)", command: synth, count: runs },
+  {
+    label: "npm run synth, handlers changed (bundle cache emptied first)",
+    command: synth,
+    count: runs,
+    beforeEach: () => rmSync(bundleCache, { recursive: true, force: true }),
+  },
+  {
+    label: "ts-node, type-checking",
+    command: ["node", "scripts/synth-with-ts-node.cjs"],
+    count: baselineRuns,
+  },
+  ...(beforeTree
+    ? [{ label: `npm run synth at ${beforeRevision}`, command: synth, count: runs, cwd: beforeTree }]
+    : []),
+]);
 const manifest = JSON.parse(readFileSync(path.join(warm.outdir, "manifest.json"), "utf8"));
 for (const stack of Object.keys(manifest.stacks)) {
   const read = (outdir) => readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8");

@@ -268,6 +268,14 @@ describe("the cost model's other paths", () => {
     expect(estimate.byService.Lambda ?? 0).toBe(0);
   });
 
+  it("names a resource type no estimator prices, so a new service cannot slip into the stack unpriced", () => {
+    const stack = smallStack();
+    stack.resource.aws_cognito_user_pool = { pool: { name: "t-users" } };
+    expect(estimateCost(input({ stack })).notes).toEqual([
+      "aws_cognito_user_pool: no estimator prices it (add one in cost/model.ts), so it is not in the total",
+    ]);
+  });
+
   it("refuses a price table that lacks a row it needs, naming the row", () => {
     const { "waf.rules": _dropped, ...prices } = PRICES.prices;
     expect(() => estimateCost(input({ prices: { ...PRICES, prices } }))).toThrow(
