@@ -13,8 +13,8 @@ const count = (value: number) =>
 export function renderText(estimate: Estimate): string {
   const lines = [
     `${estimate.environment}: ${usd(estimate.totalUsd)} a month at ${count(estimate.requests)} requests ` +
-      `(${usd(estimate.perMillionUsd)} per million requests; ${usd(estimate.fixedUsd)} of it fixed, ` +
-      `${usd(estimate.marginalPerMillionUsd)} per million grows with traffic)`,
+      `(${usd(estimate.perMillionUsd)} per million requests: ${usd(estimate.fixedUsd)} fixed, ` +
+      `plus ${usd(estimate.marginalPerMillionUsd)} per million)`,
     `  prices ${estimate.region} checked ${estimate.pricesChecked}; function figures measured ${estimate.measuredAt}`,
   ];
   const width = Math.max(...estimate.lines.map((line) => `${line.service}: ${line.item}`.length));

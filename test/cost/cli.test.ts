@@ -29,7 +29,7 @@ describe("npm run cost", () => {
       expect(run.stderr).toBe("");
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(
-        /^prod: \$[\d,]+\.\d{2} a month at 2,000,000 requests \(\$[\d.]+ per million requests;/,
+        /^prod: \$[\d,]+\.\d{2} a month at 2,000,000 requests \(\$[\d.]+ per million requests:/,
       );
       expect(run.stdout).toMatch(/\n {2}Lambda +\$[\d.]+\n {4}requests/);
       const written = JSON.parse(readFileSync(path.join(folder, "prod.json"), "utf8"));
