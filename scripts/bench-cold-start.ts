@@ -16,9 +16,10 @@ import { commandBody, sqsEvent, sqsRecord, websocketEvent } from "../test/suppor
 import { startWebSocketPeer, type WebSocketPeer } from "../test/support/websocket-peer.ts";
 import { median } from "./median.ts";
 
-// `node scripts/run-ts.mjs scripts/bench-cold-start.ts --stack <dev cdk.tf.json> --set after=<bundles> [--set
-// before=<bundles>] [--runs 10] [--warm 5] [--json <file>] [--usage-json <file>]`: each function's cold start as Lambda pays it. Per
-// sample, a fresh Node.js process imports the function's bundle and serves its first event against local
+// `node scripts/run-ts.mjs scripts/bench-cold-start.ts --stack <dev cdk.tf.json> --set after=<bundles>
+// [--set before=<bundles>] [--runs 10] [--warm 5] [--json <file>] [--usage-json <file>]`, run by `npm run bench`:
+// each function's cold start as Lambda pays it. Per sample, a fresh Node.js process imports the function's bundle
+// and serves its first event against local
 // peers (dynalite, the runner's SQS endpoint, a WebSocket `@connections` peer), then `--warm` more events.
 // The sets are interleaved sample by sample, so drift on a noisy machine hits them alike. Every invocation's
 // work is checked (outcome `success`, frames delivered), so a broken scenario fails instead of timing an error
@@ -51,7 +52,7 @@ interface ProcessReport {
 }
 
 /** What one function did per invocation, as the peers saw it. */
-export interface FunctionUsage {
+interface FunctionUsage {
   invocations: number;
   dynamodb: Record<string, { calls: number; capacityUnits: number }>;
   sqsMessages: number;
