@@ -272,7 +272,7 @@ describe("the cost model's other paths", () => {
     const stack = smallStack();
     stack.resource.aws_cognito_user_pool = { pool: { name: "t-users" } };
     expect(estimateCost(input({ stack })).notes).toEqual([
-      "aws_cognito_user_pool: no estimator prices it (add one in cost/model.ts), so it is not in the total",
+      "aws_cognito_user_pool: no estimator prices it (add one in cost/estimators/), so it is not in the total",
     ]);
   });
 
