@@ -16,7 +16,8 @@ export const prod: EnvironmentConfig = {
     memoryMb: 1024,
     timeoutSeconds: 10,
     reservedConcurrency: 100,
-    // The two functions a client waits on: the WebSocket handshake and the push of its outcome (README, "Warm capacity").
+    // The two functions a client waits on: the WebSocket handshake and the push of its outcome
+    // (README, "Warm capacity").
     provisionedConcurrency: { "ws-connect": 2, notification: 2 },
   },
   queues: {

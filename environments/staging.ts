@@ -16,7 +16,8 @@ export const staging: EnvironmentConfig = {
     memoryMb: 1024,
     timeoutSeconds: 10,
     reservedConcurrency: 20,
-    // One warm environment where prod has them, so staging deploys and plans what prod does (README, "Warm capacity").
+    // One warm environment where prod has them, so staging deploys and plans what prod does
+    // (README, "Warm capacity").
     provisionedConcurrency: { notification: 1 },
   },
   queues: {
