@@ -1,4 +1,4 @@
-import { ALL_SCOPES } from "../handlers/catalogue.ts";
+import { ALL_SCOPES, HANDLER_NAMES, type HandlerName } from "../handlers/catalogue.ts";
 
 /**
  * How much an environment is trusted with. Production safeguards (deletion protection, point-in-time
@@ -30,6 +30,11 @@ export interface LambdaSettings {
   readonly timeoutSeconds: number;
   /** Concurrency reserved for each function. @default unreserved (shares the account pool) */
   readonly reservedConcurrency?: number;
+  /**
+   * Execution environments kept initialised per function, on its `live` alias: no cold start for that many
+   * concurrent invocations, billed whether used or not (README, "Warm capacity"). @default none
+   */
+  readonly provisionedConcurrency?: Readonly<Partial<Record<HandlerName, number>>>;
 }
 
 export interface QueueSettings {
@@ -229,6 +234,16 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
   if (lambda.reservedConcurrency !== undefined) {
     // Scaling config needs at least 2 concurrent invocations, so a reservation below it starves the queue.
     integerIn("lambda.reservedConcurrency", lambda.reservedConcurrency, eventSource.maxConcurrency, 1000);
+  }
+  for (const [name, count] of Object.entries(lambda.provisionedConcurrency ?? {})) {
+    if (!(HANDLER_NAMES as readonly string[]).includes(name)) {
+      problems.push(
+        `lambda.provisionedConcurrency: "${name}" is not a function; functions: ${HANDLER_NAMES.join(", ")}`,
+      );
+      continue;
+    }
+    // Lambda refuses provisioned concurrency above the function's reserved concurrency.
+    integerIn(`lambda.provisionedConcurrency.${name}`, Number(count), 1, lambda.reservedConcurrency ?? 1000);
   }
 
   integerIn("queues.visibilityTimeoutSeconds", queues.visibilityTimeoutSeconds, 0, 43200);

@@ -12,7 +12,14 @@ export const prod: EnvironmentConfig = {
   pointInTimeRecovery: true,
   kmsDeletionWindowDays: 30,
   alarmEmail: "crud-alerts@example.com",
-  lambda: { memoryMb: 1024, timeoutSeconds: 10, reservedConcurrency: 100 },
+  lambda: {
+    memoryMb: 1024,
+    timeoutSeconds: 10,
+    reservedConcurrency: 100,
+    // The two functions a client waits on: the WebSocket handshake and the push of its outcome
+    // (README, "Warm capacity").
+    provisionedConcurrency: { "ws-connect": 2, notification: 2 },
+  },
   queues: {
     visibilityTimeoutSeconds: 65,
     // Five retries over at least ten minutes: a DynamoDB, SQS or KMS brown-out does not empty into the DLQ.

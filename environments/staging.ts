@@ -12,7 +12,14 @@ export const staging: EnvironmentConfig = {
   pointInTimeRecovery: true,
   kmsDeletionWindowDays: 14,
   alarmEmail: "crud-alerts-staging@example.com",
-  lambda: { memoryMb: 1024, timeoutSeconds: 10, reservedConcurrency: 20 },
+  lambda: {
+    memoryMb: 1024,
+    timeoutSeconds: 10,
+    reservedConcurrency: 20,
+    // One warm environment where prod has them, so staging deploys and plans what prod does
+    // (README, "Warm capacity").
+    provisionedConcurrency: { notification: 1 },
+  },
   queues: {
     visibilityTimeoutSeconds: 65,
     // Five retries over at least ten minutes: a DynamoDB, SQS or KMS brown-out does not empty into the DLQ.

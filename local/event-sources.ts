@@ -77,7 +77,7 @@ export class EventSourcePoller {
     let failed: string[];
     let cause = `${functionName} reported it as a batch item failure`;
     try {
-      const result = (await this.host.invoke(functionName, event)) as
+      const result = (await this.host.invoke(functionName, event, this.mapping.qualifier)) as
         | { batchItemFailures?: Array<{ itemIdentifier: string }> }
         | undefined;
       failed = this.mapping.reportsBatchItemFailures

@@ -1,25 +1,21 @@
 // One function's execution environment: loads the deployed bundle once, then runs invocations sent by
 // the function host. Plain JavaScript: the worker loads it as it is, no build step.
-import { randomUUID } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
+import { lambdaContext } from "./lambda-context.mjs";
 
 const { bundle, functionName, timeoutSeconds } = workerData;
 const module = await import(bundle);
 
 // The host sends one invocation at a time, as Lambda gives an execution environment one invocation at a time.
-parentPort.on("message", async ({ event }) => {
-  const started = Date.now();
-  const context = {
+parentPort.on("message", async ({ event, qualifier }) => {
+  const context = lambdaContext({
     functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: "512",
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
+    qualifier,
+    region: "local",
+    memoryMb: 512,
+    timeoutSeconds,
     logStreamName: "local",
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => Math.max(0, timeoutSeconds * 1000 - (Date.now() - started)),
-  };
+  });
   try {
     const result = await module.handler(event, context);
     parentPort.postMessage({ result });

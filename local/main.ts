@@ -194,10 +194,6 @@ async function run(options: ReturnType<typeof parseArguments>) {
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
       POWERTOOLS_LOG_LEVEL: options.logLevel,
       POWERTOOLS_METRICS_DISABLED: "true",
-      POWERTOOLS_TRACE_ENABLED: "false",
-      // Nothing traces locally; manual mode also stops the X-Ray SDK from installing its async hook
-      // (cls-hooked), a callback on every promise the function makes: about a tenth of each function's CPU.
-      AWS_XRAY_MANUAL_MODE: "true",
       PATH: process.env.PATH ?? "",
     }),
     projectRoot,

@@ -1,8 +1,23 @@
-// Measures `npm run synth` (all three stacks, bundling included) against the same app run through
-// type-checking ts-node, checks both write identical stacks, and reports each handler bundle's size
-// and cold import time. Usage: node scripts/bench-synth.mjs [--runs 10] [--baseline-runs 5]
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+// `npm run bench -- [--runs 10] [--baseline-runs 5] [--cold-runs 10] [--before <git revision>]`: every figure
+// BENCHMARKS.md reports about synthesis and cold starts, from one run.
+// - `npm run synth` (all three stacks) with the bundle cache warm (handlers unchanged) and emptied before each run
+//   (handlers changed), against the same app through type-checking ts-node; both must write identical stacks.
+// - With --before, the same synth from that revision's tree (`git archive`, this checkout's node_modules), and its
+//   bundles as the cold-start baseline.
+// - Each handler bundle's size; each function's cold start (scripts/bench-cold-start.ts, which also writes the
+//   per-invocation figures `npm run cost` prices to cost/measured-usage.json); each dependency's share
+//   (scripts/bench-dependencies.ts).
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
 import { cpus } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,14 +32,23 @@ const option = (name, fallback) => {
 };
 const runs = option("runs", 10);
 const baselineRuns = option("baseline-runs", 5);
+const coldRuns = option("cold-runs", 10);
+const beforeIndex = process.argv.indexOf("--before");
+const beforeRevision = beforeIndex >= 0 ? process.argv[beforeIndex + 1] : undefined;
 // GNU time reports the peak resident set of the largest process in the tree (ru_maxrss).
 const gnuTime = ["/usr/bin/time", "/bin/time"].find((candidate) => existsSync(candidate));
+const bundleCache = path.join(projectRoot, "node_modules", ".cache", "handler-bundles");
+const buildDir = path.join(projectRoot, ".build");
+mkdirSync(buildDir, { recursive: true });
+const resultsDir = path.join(projectRoot, "bench-results");
+mkdirSync(resultsDir, { recursive: true });
 
-function measure(command, outdir) {
+function measure(command, outdir, cwd, beforeEach) {
+  beforeEach?.();
   const argv = gnuTime ? [gnuTime, "-f", "%M", ...command] : command;
   const started = performance.now();
   const result = spawnSync(argv[0], argv.slice(1), {
-    cwd: projectRoot,
+    cwd,
     env: { ...process.env, CDKTF_OUTDIR: outdir },
     encoding: "utf8",
   });
@@ -40,52 +64,77 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-function series(label, command, count) {
-  // Inside the project, so bundles resolve the AWS SDK from node_modules as Lambda resolves the runtime's.
-  mkdirSync(path.join(projectRoot, ".build"), { recursive: true });
-  const outdir = mkdtempSync(path.join(projectRoot, ".build", "bench-"));
-  measure(command, outdir); // warm the file cache; not counted
-  const samples = Array.from({ length: count }, () => measure(command, outdir));
-  return { label, outdir, count, wall: samples.map((s) => s.wallMs), peak: samples.map((s) => s.peakMiB) };
+/**
+ * Measures several series sample by sample (a, b, c, a, b, c, ...), so drift on a noisy machine hits them alike;
+ * each series first runs once uncounted, to warm the file cache (and the bundle cache).
+ */
+function interleaved(specs) {
+  const series = specs.map(({ label, command, count, cwd = projectRoot, beforeEach }) => {
+    const outdir = mkdtempSync(path.join(buildDir, "bench-"));
+    measure(command, outdir, cwd);
+    return { label, command, count, cwd, beforeEach, outdir, wall: [], peak: [] };
+  });
+  for (let run = 0; run < Math.max(...series.map((s) => s.count)); run += 1) {
+    for (const s of series.filter((candidate) => run < candidate.count)) {
+      const sample = measure(s.command, s.outdir, s.cwd, s.beforeEach);
+      s.wall.push(sample.wallMs);
+      s.peak.push(sample.peakMiB);
+    }
+  }
+  return series;
 }
 
-const fast = series("npm run synth (esbuild + node)", ["node", "scripts/run-ts.mjs", "main.ts"], runs);
-const baseline = series("ts-node, type-checking", ["node", "scripts/synth-with-ts-node.cjs"], baselineRuns);
-const manifest = JSON.parse(readFileSync(path.join(fast.outdir, "manifest.json"), "utf8"));
+/** The tree of `revision`, unpacked beside this checkout, sharing its node_modules. */
+function checkoutOf(revision) {
+  const folder = path.join(buildDir, `bench-before-${revision.replace(/[^\w.-]/g, "_")}`);
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  const archive = execFileSync("git", ["archive", "--format=tar", revision], {
+    cwd: projectRoot,
+    maxBuffer: 1 << 30,
+  });
+  execFileSync("tar", ["-x", "-C", folder], { input: archive });
+  symlinkSync(path.join(projectRoot, "node_modules"), path.join(folder, "node_modules"), "dir");
+  return folder;
+}
+
+const synth = ["node", "scripts/run-ts.mjs", "main.ts"];
+const beforeTree = beforeRevision ? checkoutOf(beforeRevision) : undefined;
+const [warm, cold, baseline, before] = interleaved([
+  { label: "npm run synth, handlers unchanged (bundle cache hit)", command: synth, count: runs },
+  {
+    label: "npm run synth, handlers changed (bundle cache emptied first)",
+    command: synth,
+    count: runs,
+    beforeEach: () => rmSync(bundleCache, { recursive: true, force: true }),
+  },
+  {
+    label: "ts-node, type-checking",
+    command: ["node", "scripts/synth-with-ts-node.cjs"],
+    count: baselineRuns,
+  },
+  ...(beforeTree
+    ? [{ label: `npm run synth at ${beforeRevision}`, command: synth, count: runs, cwd: beforeTree }]
+    : []),
+]);
+const manifest = JSON.parse(readFileSync(path.join(warm.outdir, "manifest.json"), "utf8"));
 for (const stack of Object.keys(manifest.stacks)) {
   const read = (outdir) => readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8");
-  if (read(fast.outdir) !== read(baseline.outdir))
-    throw new Error(`The two runs synthesized different ${stack} stacks`);
+  if (read(warm.outdir) !== read(baseline.outdir) || read(warm.outdir) !== read(cold.outdir))
+    throw new Error(`The runs synthesized different ${stack} stacks`);
 }
 
-const bundlesDir = path.join(fast.outdir, "bundles");
-// A bundle must resolve the runtime-provided AWS SDK as Lambda does; here it comes from node_modules.
-const bundleRows = readdirSync(bundlesDir)
-  .sort()
-  .map((name) => {
-    const file = path.join(bundlesDir, name, "index.mjs");
-    const imports = Array.from({ length: 5 }, () => {
-      const child = spawnSync(
-        "node",
-        [
-          "--no-warnings",
-          "--input-type=module",
-          "-e",
-          `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`,
-        ],
-        { cwd: projectRoot, encoding: "utf8", env: { ...process.env, AWS_REGION: "eu-west-1" } },
-      );
-      if (child.status !== 0) throw new Error(`importing ${name} failed:\n${child.stderr}`);
-      return Number(child.stdout.trim());
+const bundleRows = (outdir) =>
+  readdirSync(path.join(outdir, "bundles"))
+    .sort()
+    .map((name) => {
+      const file = path.join(outdir, "bundles", name, "index.mjs");
+      return {
+        name,
+        bytes: statSync(file).size,
+        deflated: deflateRawSync(readFileSync(file), { level: 9 }).length,
+      };
     });
-    const bytes = statSync(file).size;
-    return {
-      name,
-      bytes,
-      deflated: deflateRawSync(readFileSync(file), { level: 9 }).length,
-      importMs: median(imports),
-    };
-  });
 
 const fmt = (value, digits = 0) => (Number.isNaN(value) ? "n/a" : value.toFixed(digits));
 const row = (s) =>
@@ -95,16 +144,51 @@ console.log(
 );
 console.log("| command | runs | median ms | min ms | max ms | median peak MiB | max peak MiB |");
 console.log("|---|---:|---:|---:|---:|---:|---:|");
-console.log(row(fast));
-console.log(row(baseline));
+for (const s of [warm, cold, ...(before ? [before] : []), baseline]) console.log(row(s));
 console.log(
-  `\nts-node / esbuild median wall ratio: ${(median(baseline.wall) / median(fast.wall)).toFixed(1)}x; identical stacks: yes\n`,
+  `\nts-node / esbuild median wall ratio: ${(median(baseline.wall) / median(warm.wall)).toFixed(1)}x; identical stacks: yes`,
 );
-console.log("| function | bundle KiB | deflated KiB | cold import ms (median of 5) |");
-console.log("|---|---:|---:|---:|");
-for (const bundle of bundleRows) {
+
+const afterBundles = bundleRows(warm.outdir);
+const beforeBundles = before ? bundleRows(before.outdir) : [];
+console.log(
+  `\n| function | bundle KiB | deflated KiB |${before ? ` ${beforeRevision}: bundle KiB | deflated KiB |` : ""}`,
+);
+console.log(`|---|---:|---:|${before ? "---:|---:|" : ""}`);
+for (const bundle of afterBundles) {
+  const old = beforeBundles.find((candidate) => candidate.name === bundle.name);
   console.log(
-    `| ${bundle.name} | ${fmt(bundle.bytes / 1024, 1)} | ${fmt(bundle.deflated / 1024, 1)} | ${fmt(bundle.importMs, 1)} |`,
+    `| ${bundle.name} | ${fmt(bundle.bytes / 1024, 1)} | ${fmt(bundle.deflated / 1024, 1)} |${old ? ` ${fmt(old.bytes / 1024, 1)} | ${fmt(old.deflated / 1024, 1)} |` : ""}`,
   );
 }
-for (const s of [fast, baseline]) rmSync(s.outdir, { recursive: true, force: true });
+
+const runScript = (script, args) => {
+  const result = spawnSync("node", ["--no-warnings", "scripts/run-ts.mjs", script, ...args], {
+    cwd: projectRoot,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (result.status !== 0) throw new Error(`${script} failed`);
+};
+runScript("scripts/bench-cold-start.ts", [
+  "--stack",
+  path.join(warm.outdir, "stacks", "dev", "cdk.tf.json"),
+  ...(before ? ["--set", `${beforeRevision}=${path.join(before.outdir, "bundles")}`] : []),
+  "--set",
+  `this tree=${path.join(warm.outdir, "bundles")}`,
+  "--runs",
+  String(coldRuns),
+  "--json",
+  path.join(resultsDir, "cold-start.json"),
+  "--usage-json",
+  path.join(projectRoot, "cost", "measured-usage.json"),
+]);
+runScript("scripts/bench-dependencies.ts", [
+  "--runs",
+  String(coldRuns),
+  "--json",
+  path.join(resultsDir, "dependencies.json"),
+]);
+
+for (const s of [warm, cold, baseline, ...(before ? [before] : [])])
+  rmSync(s.outdir, { recursive: true, force: true });
+if (beforeTree) rmSync(beforeTree, { recursive: true, force: true });

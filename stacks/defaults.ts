@@ -14,6 +14,13 @@ export const LAMBDA_DEFAULTS = {
   systemLogLevel: "WARN",
 } as const;
 
+/**
+ * The alias every invoker names (event source mappings, API integrations, Lambda permissions). It always
+ * exists, whether or not it has provisioned concurrency, so turning warm capacity on or off never moves a
+ * mapping or replaces a permission.
+ */
+export const FUNCTION_ALIAS = "live";
+
 /** Unix mode of every file in a function zip, so the archive hash does not depend on the checkout's umask. */
 export const ARCHIVE_FILE_MODE = "0644";
 

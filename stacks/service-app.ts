@@ -11,6 +11,11 @@ export interface SynthesizeOptions {
   /** Synth output folder (cdktf's `cdktf.out`). */
   readonly outdir: string;
   readonly environments: readonly EnvironmentConfig[];
+  /**
+   * Where bundles are cached by the content of their inputs, or `false` to always build.
+   * @default node_modules/.cache/handler-bundles under the project root (safe to delete)
+   */
+  readonly bundleCache?: string | false;
 }
 
 /**
@@ -28,6 +33,11 @@ export async function synthesizeService(options: SynthesizeOptions): Promise<App
     projectRoot: options.projectRoot,
     entries: HANDLER_ENTRIES,
     outdir: path.join(options.outdir, "bundles"),
+    cacheDir:
+      options.bundleCache === false
+        ? undefined
+        : (options.bundleCache ??
+          path.join(options.projectRoot, "node_modules", ".cache", "handler-bundles")),
   });
   // Observed now so a failed bundle is no unhandled rejection while modules load; the await below rethrows it.
   bundling.catch(() => undefined);
@@ -35,7 +45,7 @@ export async function synthesizeService(options: SynthesizeOptions): Promise<App
     import("cdktf"),
     import("./service-stack.ts"),
   ]);
-  const bundles = await bundling;
+  const bundles = (await bundling).directories;
   const app = new CdktfApp({ outdir: options.outdir });
   for (const config of options.environments) new ServiceStack(app, config.name, { config, bundles });
   app.synth();

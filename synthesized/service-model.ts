@@ -1,5 +1,5 @@
 import path from "node:path";
-import { findByReference, resourcesOf, type StackJson } from "./stack-json.ts";
+import { findByReference, findFunction, resourcesOf, type StackJson } from "./stack-json.ts";
 
 export interface FunctionModel {
   readonly name: string;
@@ -10,11 +10,17 @@ export interface FunctionModel {
   readonly timeoutSeconds: number;
   /** Concurrent invocations it may run. @default unreserved: the account's limit */
   readonly reservedConcurrency?: number;
+  /** The function's aliases, by name. */
+  readonly aliases: readonly string[];
+  /** Execution environments kept initialised, per alias name. */
+  readonly provisionedConcurrency: Readonly<Record<string, number>>;
 }
 
 export interface MappingModel {
   readonly queue: string;
   readonly functionName: string;
+  /** The alias the mapping invokes. @default none: the unqualified function ($LATEST) */
+  readonly qualifier?: string;
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
   readonly maxConcurrency: number;
@@ -105,15 +111,30 @@ export function readStackModel(stack: StackJson, stackDir: string): StackModel {
       ...(fn.values.reserved_concurrent_executions === undefined
         ? {}
         : { reservedConcurrency: Number(fn.values.reserved_concurrent_executions) }),
+      aliases: resourcesOf(stack, "aws_lambda_alias")
+        .filter((alias) => findFunction(stack, `\${${alias.address}.arn}`)?.fn.id === fn.id)
+        .map((alias) => String(alias.values.name)),
+      provisionedConcurrency: Object.fromEntries(
+        resourcesOf(stack, "aws_lambda_provisioned_concurrency_config")
+          .filter(
+            (config) =>
+              findByReference(stack, config.values.function_name)?.address === `aws_lambda_function.${fn.id}`,
+          )
+          .map((config) => [
+            String(findByReference(stack, config.values.qualifier)?.values.name ?? config.values.qualifier),
+            Number(config.values.provisioned_concurrent_executions),
+          ]),
+      ),
     };
   });
 
   const functionName = (reference: unknown) =>
-    String(findByReference(stack, reference)?.values.function_name ?? "");
+    String(findFunction(stack, reference)?.fn.values.function_name ?? "");
   const mappings = resourcesOf(stack, "aws_lambda_event_source_mapping").map(
     (mapping): MappingModel => ({
       queue: queueName(mapping.values.event_source_arn),
       functionName: functionName(mapping.values.function_name),
+      ...qualifierOf(findFunction(stack, mapping.values.function_name)?.qualifier),
       batchSize: Number(mapping.values.batch_size ?? 10),
       maxBatchingWindowSeconds: Number(mapping.values.maximum_batching_window_in_seconds ?? 0),
       maxConcurrency: Number(
@@ -155,6 +176,8 @@ export function readStackModel(stack: StackJson, stackDir: string): StackModel {
     websocketStage: String(stage?.values.name ?? "live"),
   };
 }
+
+const qualifierOf = (qualifier: string | undefined) => (qualifier ? { qualifier } : {});
 
 /** The stack's `aws_dynamodb_table` resources: keys, global indexes and TTL. */
 export function readTables(stack: StackJson): TableModel[] {

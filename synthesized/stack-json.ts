@@ -52,6 +52,21 @@ export function findByReference(stack: StackJson, reference: unknown): StackReso
     : undefined;
 }
 
+/**
+ * The function a reference names, directly (`aws_lambda_function`) or through an alias (`aws_lambda_alias`,
+ * whose `function_name` refers to its function): what invokers (mappings, integrations, permissions) target.
+ */
+export function findFunction(
+  stack: StackJson,
+  reference: unknown,
+): { fn: StackResource; qualifier?: string } | undefined {
+  const target = findByReference(stack, reference);
+  if (target?.type === "aws_lambda_function") return { fn: target };
+  if (target?.type !== "aws_lambda_alias") return undefined;
+  const fn = findByReference(stack, target.values.function_name);
+  return fn?.type === "aws_lambda_function" ? { fn, qualifier: String(target.values.name) } : undefined;
+}
+
 export interface Statement {
   Sid?: string;
   Effect: "Allow" | "Deny";

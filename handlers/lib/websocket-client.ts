@@ -4,25 +4,22 @@ import {
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import { ENV, requireEnv } from "./environment.ts";
-import { tracer } from "./powertools.ts";
 import { SDK_CLIENT_DEFAULTS } from "./sdk-defaults.ts";
 
 let connectionsClient: ApiGatewayManagementApiClient | undefined;
 
 /**
  * The `@connections` client of the WebSocket stage, created on first use (its endpoint is per stage), with its
- * middleware chain resolved once (cacheMiddleware): nothing changes the stack after the tracer's capture.
+ * middleware chain resolved once (cacheMiddleware): nothing changes the client's middleware stack after it is created.
  */
 export function websocketConnections(): ApiGatewayManagementApiClient {
-  connectionsClient ??= tracer.captureAWSv3Client(
-    new ApiGatewayManagementApiClient({
-      ...SDK_CLIENT_DEFAULTS,
-      // One attempt per call: the push loop retries per socket within the invocation's time budget.
-      maxAttempts: 1,
-      endpoint: requireEnv(ENV.websocketCallbackUrl),
-      cacheMiddleware: true,
-    }),
-  );
+  connectionsClient ??= new ApiGatewayManagementApiClient({
+    ...SDK_CLIENT_DEFAULTS,
+    // One attempt per call: the push loop retries per socket within the invocation's time budget.
+    maxAttempts: 1,
+    endpoint: requireEnv(ENV.websocketCallbackUrl),
+    cacheMiddleware: true,
+  });
   return connectionsClient;
 }
 

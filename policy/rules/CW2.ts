@@ -1,4 +1,4 @@
-import { findByReference, resourcesOf } from "../../synthesized/stack-json.ts";
+import { findFunction, resourcesOf } from "../../synthesized/stack-json.ts";
 import { finding, type PolicyRule } from "../rule.ts";
 
 export const CW2: PolicyRule = {
@@ -18,7 +18,7 @@ export const CW2: PolicyRule = {
         (mapping) => ((mapping.values.function_response_types as string[] | undefined) ?? []).length > 0,
       )
       .flatMap((mapping) => {
-        const fn = findByReference(stack, mapping.values.function_name);
+        const fn = findFunction(stack, mapping.values.function_name)?.fn;
         const service = (fn?.values.environment as { variables?: Record<string, string> } | undefined)
           ?.variables?.POWERTOOLS_SERVICE_NAME;
         return watched.has(service)

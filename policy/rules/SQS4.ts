@@ -1,4 +1,4 @@
-import { findByReference, resourcesOf } from "../../synthesized/stack-json.ts";
+import { findByReference, findFunction, resourcesOf } from "../../synthesized/stack-json.ts";
 import { finding, type PolicyRule } from "../rule.ts";
 
 export const SQS4: PolicyRule = {
@@ -8,7 +8,7 @@ export const SQS4: PolicyRule = {
   check: (stack) =>
     resourcesOf(stack, "aws_lambda_event_source_mapping").flatMap((mapping) => {
       const queue = findByReference(stack, mapping.values.event_source_arn);
-      const fn = findByReference(stack, mapping.values.function_name);
+      const fn = findFunction(stack, mapping.values.function_name)?.fn;
       if (!queue || !fn) return [finding("SQS4", mapping, "cannot resolve its queue or function")];
       const visibility = Number(queue.values.visibility_timeout_seconds ?? 30);
       const timeout = Number(fn.values.timeout ?? 3);

@@ -63,6 +63,7 @@ export function addFunctions(scope: Construct, props: FunctionsProps): Record<Ha
       memoryMb: config.lambda.memoryMb,
       timeoutSeconds: config.lambda.timeoutSeconds,
       reservedConcurrency: config.lambda.reservedConcurrency,
+      provisionedConcurrency: config.lambda.provisionedConcurrency?.[name],
       environment: {
         POWERTOOLS_SERVICE_NAME: name,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -80,7 +81,7 @@ export function addFunctions(scope: Construct, props: FunctionsProps): Record<Ha
   for (const queueName of QUEUE_NAMES) {
     new QueueSubscription(scope, `${queueName}-subscription`, {
       queue: props.queues.queues[queueName],
-      function: functions[consumers[queueName]].function,
+      function: functions[consumers[queueName]].alias,
       batchSize: config.eventSource.batchSize,
       maxBatchingWindowSeconds: config.eventSource.maxBatchingWindowSeconds,
       maxConcurrency: config.eventSource.maxConcurrency,

@@ -40,11 +40,11 @@ export function routeWebSocket(
 ): void {
   const authorizer = websocket.addAuthorizer(
     "users",
-    functions["ws-authorizer"].function,
+    functions["ws-authorizer"].alias,
     `route.request.querystring.${WEBSOCKET_TOKEN_PARAMETER}`,
   );
   for (const route of WEBSOCKET_ROUTES) {
     const authorized = route.routeKey === "$connect" ? authorizer : undefined;
-    websocket.addRoute(route.id, route.routeKey, functions[route.handler].function, authorized);
+    websocket.addRoute(route.id, route.routeKey, functions[route.handler].alias, authorized);
   }
 }

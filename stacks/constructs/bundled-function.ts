@@ -2,10 +2,12 @@ import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaProvisionedConcurrencyConfig } from "@cdktf/provider-aws/lib/lambda-provisioned-concurrency-config";
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
-import { ARCHIVE_FILE_MODE, LAMBDA_DEFAULTS, XRAY_WRITE_ACTIONS } from "../defaults.ts";
+import { ARCHIVE_FILE_MODE, FUNCTION_ALIAS, LAMBDA_DEFAULTS, XRAY_WRITE_ACTIONS } from "../defaults.ts";
 import { allow, assumeRolePolicy, type PolicyStatement, policyDocument } from "../iam.ts";
 
 export interface BundledFunctionProps {
@@ -22,6 +24,8 @@ export interface BundledFunctionProps {
   readonly timeoutSeconds: number;
   /** @default unreserved */
   readonly reservedConcurrency?: number;
+  /** Execution environments kept initialised on the alias. @default none */
+  readonly provisionedConcurrency?: number;
   /** @default none */
   readonly environment?: Readonly<Record<string, string>>;
 }
@@ -30,10 +34,13 @@ export interface BundledFunctionProps {
  * A Lambda function from a pre-built bundle: the bundle folder is copied into the stack's assets,
  * zipped by `archive_file` with a fixed file mode, and deployed with the archive's hash, so an
  * unchanged handler never shows up in a plan. The function gets its own role, whose inline policy is
- * `permissions` plus writing to its own log group and to X-Ray.
+ * `permissions` plus writing to its own log group and to X-Ray. Every deploy that changes it publishes a
+ * version, and the `live` alias (what every invoker names) moves to it, carrying any provisioned concurrency.
  */
 export class BundledFunction extends Construct {
   readonly function: LambdaFunction;
+  /** What invokers name: mappings, integrations and permissions target the alias, not the function. */
+  readonly alias: LambdaAlias;
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
   /** The physical name, for alarms and dashboards. */
@@ -92,6 +99,19 @@ export class BundledFunction extends Construct {
         systemLogLevel: LAMBDA_DEFAULTS.systemLogLevel,
       },
       environment: props.environment ? { variables: { ...props.environment } } : undefined,
+      publish: true,
     });
+    this.alias = new LambdaAlias(this, "alias", {
+      name: FUNCTION_ALIAS,
+      functionName: this.function.functionName,
+      functionVersion: this.function.version,
+    });
+    if (props.provisionedConcurrency !== undefined) {
+      new LambdaProvisionedConcurrencyConfig(this, "provisioned-concurrency", {
+        functionName: this.function.functionName,
+        qualifier: this.alias.name,
+        provisionedConcurrentExecutions: props.provisionedConcurrency,
+      });
+    }
   }
 }

@@ -1,3 +1,4 @@
+import type { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
@@ -5,7 +6,8 @@ import { Construct } from "constructs";
 
 export interface QueueSubscriptionProps {
   readonly queue: SqsQueue;
-  readonly function: LambdaFunction;
+  /** The consumer: its alias, so the mapping invokes what the alias points at (and its warm capacity). */
+  readonly function: LambdaAlias | LambdaFunction;
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
   readonly maxConcurrency: number;

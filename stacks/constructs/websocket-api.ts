@@ -4,7 +4,7 @@ import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-in
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import type { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import type { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Fn, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
@@ -73,7 +73,7 @@ export class WebSocketApi extends Construct {
    * A Lambda REQUEST authorizer for `$connect` reading the token from `identitySource` (browsers cannot set
    * headers on a WebSocket, so a query string parameter); only this API's authorizer may invoke it.
    */
-  addAuthorizer(id: string, handler: LambdaFunction, identitySource: string): Apigatewayv2Authorizer {
+  addAuthorizer(id: string, handler: LambdaAlias, identitySource: string): Apigatewayv2Authorizer {
     const authorizer = new Apigatewayv2Authorizer(this, `${id}-authorizer`, {
       apiId: this.api.id,
       name: id,
@@ -85,6 +85,7 @@ export class WebSocketApi extends Construct {
       statementId: "AllowWebSocketAuthorizer",
       action: "lambda:InvokeFunction",
       functionName: handler.functionName,
+      qualifier: handler.name,
       principal: "apigateway.amazonaws.com",
       sourceArn: `${this.api.executionArn}/authorizers/${authorizer.id}`,
     });
@@ -95,7 +96,7 @@ export class WebSocketApi extends Construct {
    * Routes `routeKey` (`$connect`, `$disconnect`, `$default`, ...) to `handler`, which only this route may invoke;
    * with `authorizer`, API Gateway runs it first and refuses the route unless it allows.
    */
-  addRoute(id: string, routeKey: string, handler: LambdaFunction, authorizer?: Apigatewayv2Authorizer): void {
+  addRoute(id: string, routeKey: string, handler: LambdaAlias, authorizer?: Apigatewayv2Authorizer): void {
     const integration = new Apigatewayv2Integration(this, `${id}-integration`, {
       apiId: this.api.id,
       integrationType: "AWS_PROXY",
@@ -112,6 +113,7 @@ export class WebSocketApi extends Construct {
       statementId: "AllowWebSocketRoute",
       action: "lambda:InvokeFunction",
       functionName: handler.functionName,
+      qualifier: handler.name,
       principal: "apigateway.amazonaws.com",
       sourceArn: `${this.api.executionArn}/${this.stage.name}/${routeKey}`,
     });

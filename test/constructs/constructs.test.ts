@@ -8,9 +8,11 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { LambdaProvisionedConcurrencyConfig } from "@cdktf/provider-aws/lib/lambda-provisioned-concurrency-config";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
@@ -240,6 +242,47 @@ describe("BundledFunction", () => {
   });
 });
 
+describe("BundledFunction warm capacity", () => {
+  const build = (provisionedConcurrency?: number) =>
+    Testing.synthScope((scope) => {
+      new BundledFunction(scope, "notify", {
+        accountId: "111111111111",
+        functionName: "crud-test-notification",
+        bundleDirectory: path.join(bundlesFolder(), "notification"),
+        permissions: [],
+        kmsKeyArn: KEY_ARN,
+        logRetentionDays: 30,
+        memoryMb: 1024,
+        timeoutSeconds: 10,
+        reservedConcurrency: 20,
+        provisionedConcurrency,
+      });
+    });
+
+  it("publishes a version and points the live alias at it, with or without provisioned concurrency", () => {
+    for (const synthesized of [build(), build(2)]) {
+      const [fn] = resources(synthesized, "aws_lambda_function");
+      expect(fn?.publish).toBe(true);
+      expect(synthesized).toHaveResourceWithProperties(LambdaAlias, {
+        name: "live",
+        function_name: expect.stringMatching(
+          /^\$\{aws_lambda_function\.notify_function_\w+\.function_name\}$/,
+        ),
+        function_version: expect.stringMatching(/^\$\{aws_lambda_function\.notify_function_\w+\.version\}$/),
+      });
+    }
+  });
+
+  it("keeps environments initialised on the alias only when asked", () => {
+    expect(build()).not.toHaveResource(LambdaProvisionedConcurrencyConfig);
+    const synthesized = build(2);
+    expect(synthesized).toHaveResourceWithProperties(LambdaProvisionedConcurrencyConfig, {
+      provisioned_concurrent_executions: 2,
+      qualifier: expect.stringMatching(/^\$\{aws_lambda_alias\.notify_alias_\w+\.name\}$/),
+    });
+  });
+});
+
 describe("QueueSubscription", () => {
   it("reports batch item failures, bounds concurrency, and filters nothing", () => {
     const synthesized = Testing.synthScope((scope) => {
@@ -275,10 +318,15 @@ describe("WebSocketApi", () => {
       throttlingBurstLimit: 100,
       throttlingRateLimit: 50,
     });
+    const fn = new LambdaFunction(scope, "connect", { functionName: "c", role: "r" });
     api.addRoute(
       "connect",
       "$connect",
-      new LambdaFunction(scope, "connect", { functionName: "c", role: "r" }),
+      new LambdaAlias(scope, "connect-alias", {
+        name: "live",
+        functionName: "c",
+        functionVersion: fn.version,
+      }),
     );
   });
 
@@ -306,6 +354,11 @@ describe("WebSocketApi", () => {
     expect(synthesized).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: "$connect" });
     const [permission] = resources(synthesized, "aws_lambda_permission");
     expect(permission?.principal).toBe("apigateway.amazonaws.com");
+    // The alias, not the unqualified function: the route invokes the alias's version and its warm capacity.
+    expect(permission?.qualifier).toMatch(/^\$\{aws_lambda_alias\.connect-alias\.name\}$/);
+    const [integration] = resources(synthesized, "aws_apigatewayv2_integration");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform reference, not a JS template
+    expect(integration?.integration_uri).toBe("${aws_lambda_alias.connect-alias.invoke_arn}");
     expect(permission?.source_arn).toMatch(
       /^\$\{aws_apigatewayv2_api\.websocket_api_\w+\.execution_arn\}\/\$\{aws_apigatewayv2_stage\.\w+\.name\}\/\$connect$/,
     );

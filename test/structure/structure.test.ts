@@ -11,6 +11,7 @@ function projectModules(): string[] {
     "handlers",
     "synthesized",
     "policy",
+    "cost",
     "local",
     "scripts",
   ];

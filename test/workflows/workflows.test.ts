@@ -45,4 +45,36 @@ describe("what the workflows do", () => {
     expect(script).toContain("<!-- terraform-plan -->");
     expect(plan.jobs.comment.permissions).toEqual({ "pull-requests": "write" });
   });
+
+  it("estimates every environment's cost against the base branch and puts it in the plan comment", () => {
+    const plan = parse(read("plan.yml"));
+    const cost = plan.jobs.cost as {
+      permissions: Record<string, string>;
+      steps: Array<{
+        uses?: string;
+        run?: string;
+        with?: Record<string, string>;
+        "working-directory"?: string;
+      }>;
+    };
+    expect(cost.permissions).toEqual({ contents: "read" });
+    const base = cost.steps.find((step) => step.with?.path === ".build/base");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+    expect(base?.with?.ref).toBe("${{ github.event.pull_request.base.sha }}");
+    expect(cost.steps.find((step) => step["working-directory"] === ".build/base")?.run).toContain(
+      "npm run --silent synth",
+    );
+    const estimate =
+      cost.steps.map((step) => step.run ?? "").find((run) => run.includes("cost/cli.ts")) ?? "";
+    const looped = /for environment in ([\w -]+); do/.exec(estimate)?.[1]?.trim().split(/\s+/);
+    expect(looped).toEqual(ENVIRONMENT_NAMES);
+    expect(estimate).toContain("--base .build/base");
+    expect(estimate).toContain('--markdown "costs/$environment.cost.md"');
+    expect(plan.jobs.comment.needs).toEqual(["plan", "cost"]);
+    const script = (plan.jobs.comment.steps as Array<{ with?: { script?: string } }>)
+      .map((step) => step.with?.script ?? "")
+      .join("\n");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the comment script's own template literal
+    expect(script).toContain("costs/${environment}.cost.md");
+  });
 });
