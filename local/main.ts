@@ -16,14 +16,18 @@ import { createTables, dynamoEmulation, startDynamo, startTtlSweeper } from "./d
 import { type LocalEmulation, resolveEnvironment, unemulatedResourceTypes } from "./emulations.ts";
 import { EventSourcePoller } from "./event-sources.ts";
 import { FunctionHost, lambdaEmulation } from "./functions.ts";
+import { dlqCommand, endpointsCommand, operatorRoutes } from "./operator.ts";
 import { restApiEmulation, startRestServer } from "./rest/server.ts";
 import { SqsBroker } from "./sqs/broker.ts";
-import { LOCAL_ACCOUNT_ID, sqsEmulation, startSqsEndpoint } from "./sqs/json-endpoint.ts";
+import { sqsEmulation, startSqsEndpoint } from "./sqs/endpoint.ts";
+import { localQueueArn, localQueueSpecs } from "./sqs/queue-attributes.ts";
 import { serveWebClient } from "./web-client.ts";
 import { startWebSocketServer, websocketEmulation } from "./websocket/server.ts";
 
 const USAGE = `usage: npm run local -- [options]            run the dev stack on this machine
        npm run local -- dlq list|redrive         inspect or redrive the running runner's DLQ
+       npm run local -- endpoints                the running runner's endpoints as shell exports for the AWS
+                                                 CLI and SDKs: eval "$(npm run -s local -- endpoints)"
        npm run local -- token <username> [--scope items/read[,items/write]]
                                                  print an access token of the running runner's user pool
 options:
@@ -32,7 +36,8 @@ options:
   --auth-port <n>         local user pool: Hosted UI, token endpoint, JWKS (default 3002)
   --api-key <key>         the API key to require (default: a new random key, printed)
   --data <folder>         keep DynamoDB data in this folder (default: in memory)
-  --time-scale <x>        multiply visibility timeouts and batching windows (default 1)
+  --time-scale <x>        multiply visibility timeouts (the queues' and those clients ask for), message
+                          delays and batching windows (default 1)
   --inject-fault <fn>[:n] make the next n (default: every) invocations of a function fail
   --chaos <seed>[,k=v]    do what AWS may do, from a seed: duplicate and reordered deliveries, failed invocations
                           and SDK calls, late index writes, 410 during $connect (see local/chaos/chaos.ts)
@@ -103,17 +108,6 @@ async function freePort(requested: number): Promise<number> {
   return port;
 }
 
-async function dlqCommand(command: string | undefined, restPort: number) {
-  if (command !== "list" && command !== "redrive") throw new Error(USAGE);
-  const response = await fetch(
-    `http://127.0.0.1:${restPort}/_local/dlq${command === "redrive" ? "/redrive" : ""}`,
-    {
-      method: command === "redrive" ? "POST" : "GET",
-    },
-  );
-  console.log(JSON.stringify(await response.json(), null, 2));
-}
-
 /** A function's environment with every reference resolved locally; says which ones no emulation serves. */
 function resolveFunctionEnvironment(
   stack: StackJson,
@@ -142,7 +136,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
   const stackDir = path.join(outdir, "stacks", dev.name);
   const stack = JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as StackJson;
   const model = readStackModel(stack, stackDir);
-  const queueArn = (name: string) => `arn:aws:sqs:${model.region}:${LOCAL_ACCOUNT_ID}:${name}`;
+  const queueArn = (name: string) => localQueueArn(model.region, name);
   const [restPort, wsPort] = [await freePort(options.restPort), await freePort(options.wsPort)];
   const restUrl = `http://127.0.0.1:${restPort}`;
   const userPool = new LocalUserPool(model.region, readAppClients(stack));
@@ -159,10 +153,10 @@ async function run(options: ReturnType<typeof parseArguments>) {
   await createTables(model.tables, dynamo.endpoint);
   // At start too, for a --data folder; a sweep of 6000 items costs about 150 ms of dynalite's time.
   const ttlSweeper = await startTtlSweeper(model.tables, dynamo.endpoint, log, TTL_SWEEP_INTERVAL_MS);
-  const broker = new SqsBroker(
-    model.queues.map((queue) => ({ ...queue, arn: queueArn(queue.name) })),
-    { timeScale: options.timeScale, chaos },
-  );
+  const broker = new SqsBroker(localQueueSpecs(stack, model.region, model.queues), {
+    timeScale: options.timeScale,
+    chaos,
+  });
   broker.on("dead-letter", (queue: string, message: { messageId: string }) =>
     log(`dead-letter ${queue}: ${message.messageId}`),
   );
@@ -212,9 +206,6 @@ async function run(options: ReturnType<typeof parseArguments>) {
   );
   for (const poller of pollers) poller.start();
 
-  const deadLetterQueue = model.queues.find(
-    (queue) => !queue.redrive && model.queues.some((other) => other.redrive?.deadLetterQueue === queue.name),
-  );
   const websocketUrl = `ws://127.0.0.1:${wsPort}`;
   const webClient = userPool.clients.find((client) => client.flows.includes("code"));
   if (!webClient)
@@ -223,28 +214,18 @@ async function run(options: ReturnType<typeof parseArguments>) {
     response.writeHead(status, { "content-type": "application/json" });
     response.end(JSON.stringify(body));
   };
+  const operator = operatorRoutes(broker, {
+    region: model.region,
+    sqs: sqs.url,
+    dynamodb: dynamo.endpoint,
+    connections: `${websocketHttpUrl}/${model.websocketStage}`,
+    restUrl,
+    websocketUrl,
+    apiKey: options.apiKey,
+  });
   const extraRoutes = (request: IncomingMessage, response: ServerResponse) => {
+    if (operator(request, response)) return true;
     const url = new URL(request.url ?? "/", "http://local");
-    if (url.pathname === "/_local/dlq" && request.method === "GET") {
-      const messages = deadLetterQueue ? broker.peek(deadLetterQueue.name) : [];
-      json(response, 200, {
-        queue: deadLetterQueue?.name,
-        count: messages.length,
-        messages: messages.map((message) => ({
-          messageId: message.messageId,
-          source: message.sourceQueueArn,
-          cause: message.lastFailure,
-          receiveCount: message.receiveCount,
-          attributes: message.attributes,
-          body: message.body,
-        })),
-      });
-      return true;
-    }
-    if (url.pathname === "/_local/dlq/redrive" && request.method === "POST") {
-      json(response, 200, { redriven: deadLetterQueue ? broker.redrive(deadLetterQueue.name) : 0 });
-      return true;
-    }
     if (url.pathname === "/_local/stats" && request.method === "GET") {
       json(response, 200, {
         ...broker.counters,
@@ -339,7 +320,8 @@ async function tokenCommand(username: string | undefined, authPort: number, scop
 
 async function main() {
   const options = parseArguments(process.argv.slice(2));
-  if (options.positional[0] === "dlq") return dlqCommand(options.positional[1], options.restPort);
+  if (options.positional[0] === "dlq") return dlqCommand(options.positional[1], options.restPort, USAGE);
+  if (options.positional[0] === "endpoints") return endpointsCommand(options.restPort, process.cwd());
   if (options.positional[0] === "token")
     return tokenCommand(options.positional[1], options.authPort, options.scopes);
   if (options.positional.length > 0) throw new Error(`unknown command ${options.positional[0]}\n${USAGE}`);

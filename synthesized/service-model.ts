@@ -1,5 +1,12 @@
 import path from "node:path";
-import { findByReference, findFunction, resourcesOf, type StackJson } from "./stack-json.ts";
+import {
+  findByReference,
+  findFunction,
+  referenceTo,
+  resourcesOf,
+  type StackJson,
+  type StackResource,
+} from "./stack-json.ts";
 
 export interface FunctionModel {
   readonly name: string;
@@ -48,6 +55,24 @@ export interface QueueModel {
   readonly visibilityTimeoutSeconds: number;
   /** Where messages go after `maxReceiveCount` receives. @default none (a dead-letter queue itself) */
   readonly redrive?: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
+  /** @default 345600 (four days, SQS's default) */
+  readonly messageRetentionSeconds?: number;
+  /** @default 0 */
+  readonly delaySeconds?: number;
+  /** @default 262144 */
+  readonly maximumMessageSize?: number;
+  /** How long a receive waits for a message when it does not say. @default 0 */
+  readonly receiveWaitTimeSeconds?: number;
+  /** The KMS key, as synthesized: an ARN, an alias or a reference to the stack's key. @default none */
+  readonly kmsMasterKeyId?: string;
+  /** @default 300 with a KMS key */
+  readonly kmsDataKeyReusePeriodSeconds?: number;
+  /** @default true without a KMS key, as SQS encrypts new queues with its own keys */
+  readonly sqsManagedSseEnabled?: boolean;
+  /** Which queues may use this one as their dead-letter queue: the policy's JSON as synthesized. @default none */
+  readonly redriveAllowPolicy?: string;
+  /** The queue's resource policy, JSON as synthesized. @default none */
+  readonly policy?: string;
 }
 
 export interface WebSocketAuthorizerModel {
@@ -79,17 +104,39 @@ export function readStackModel(stack: StackJson, stackDir: string): StackModel {
   const region = provider?.region ?? "eu-west-1";
   const queueName = (reference: unknown) => String(findByReference(stack, reference)?.values.name ?? "");
 
+  // Queue policies and redrive-allow policies are resources of their own, naming their queue by its URL.
+  const policyOf = (queue: StackResource, type: string, attribute: string) =>
+    resourcesOf(stack, type).find((policy) => policy.values.queue_url === referenceTo(queue, "url"))?.values[
+      attribute
+    ] ?? queue.values[attribute];
   const queues = resourcesOf(stack, "aws_sqs_queue").map((queue): QueueModel => {
-    const redrive = queue.values.redrive_policy ? JSON.parse(String(queue.values.redrive_policy)) : undefined;
+    const values = queue.values;
+    const redrive = values.redrive_policy ? JSON.parse(String(values.redrive_policy)) : undefined;
+    const kmsMasterKeyId = values.kms_master_key_id ? String(values.kms_master_key_id) : undefined;
+    const redriveAllowPolicy = policyOf(queue, "aws_sqs_queue_redrive_allow_policy", "redrive_allow_policy");
+    const policy = policyOf(queue, "aws_sqs_queue_policy", "policy");
     return {
-      name: String(queue.values.name),
-      visibilityTimeoutSeconds: Number(queue.values.visibility_timeout_seconds ?? 30),
+      name: String(values.name),
+      visibilityTimeoutSeconds: Number(values.visibility_timeout_seconds ?? 30),
       redrive: redrive
         ? {
             deadLetterQueue: queueName(redrive.deadLetterTargetArn),
             maxReceiveCount: Number(redrive.maxReceiveCount),
           }
         : undefined,
+      messageRetentionSeconds: Number(values.message_retention_seconds ?? 345600),
+      delaySeconds: Number(values.delay_seconds ?? 0),
+      maximumMessageSize: Number(values.max_message_size ?? 262144),
+      receiveWaitTimeSeconds: Number(values.receive_wait_time_seconds ?? 0),
+      ...(kmsMasterKeyId
+        ? {
+            kmsMasterKeyId,
+            kmsDataKeyReusePeriodSeconds: Number(values.kms_data_key_reuse_period_seconds ?? 300),
+          }
+        : {}),
+      sqsManagedSseEnabled: kmsMasterKeyId ? false : values.sqs_managed_sse_enabled !== false,
+      ...(redriveAllowPolicy ? { redriveAllowPolicy: String(redriveAllowPolicy) } : {}),
+      ...(policy ? { policy: String(policy) } : {}),
     };
   });
 

@@ -4,7 +4,8 @@ import { DynamoDBClient, GetItemCommand, type GetItemCommandInput } from "@aws-s
 import Ajv from "ajv-draft-04";
 import { matchRoute, type RestApiTable, type RouteSpec, selectResponse } from "../../synthesized/rest-api.ts";
 import type { LocalEmulation } from "../emulations.ts";
-import { type SqsBroker, SqsError } from "../sqs/broker.ts";
+import type { SqsBroker } from "../sqs/broker.ts";
+import { SqsError } from "../sqs/errors.ts";
 import { parseSendMessage, SqsRequestError } from "../sqs/query-request.ts";
 import { renderMappingTemplate } from "../vtl/engine.ts";
 
@@ -176,8 +177,13 @@ export async function startRestServer(
           body: `<SendMessageResponse><MessageId>${sent.messageId}</MessageId></SendMessageResponse>`,
         };
       } catch (error) {
-        if (error instanceof SqsRequestError || error instanceof SqsError)
+        if (error instanceof SqsRequestError)
           return { status: 400, body: `<ErrorResponse><Code>${error.code}</Code></ErrorResponse>` };
+        if (error instanceof SqsError)
+          return {
+            status: error.status,
+            body: `<ErrorResponse><Code>${error.queryCode}</Code></ErrorResponse>`,
+          };
         throw error;
       }
     }

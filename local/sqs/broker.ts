@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { QueueModel } from "../../synthesized/service-model.ts";
 import { Chaos } from "../chaos/chaos.ts";
+import { invalidParameter, queueDoesNotExist, SqsError } from "./errors.ts";
 import { md5OfAttributes, md5OfBody, type StringAttribute } from "./md5.ts";
+import { MessageMoveTasks, type MovableMessage, type MoveTaskQueues } from "./move-tasks.ts";
 
 /** A queue as the stack declares it, with the ARN it has locally. */
 export interface QueueSpec extends QueueModel {
@@ -19,6 +21,8 @@ export interface StoredMessage {
   firstReceiveTimestamp?: number;
   visibleAt: number;
   receiptHandle?: string;
+  /** When the current receive happened: SQS keeps a message invisible for at most 12 hours from it. */
+  receivedAt?: number;
   /** Set when the message was moved to a dead-letter queue: the queue it failed in. */
   sourceQueueArn?: string;
   /** Why its last delivery failed, as the consumer reported it: what a DLQ listing shows as the cause. */
@@ -35,45 +39,55 @@ export interface BrokerOptions {
   readonly chaos?: Chaos;
 }
 
-/** SQS's limit on a message: body and attributes (names, types and values), in UTF-8 bytes. */
-export const MAX_MESSAGE_BYTES = 262_144;
-
-/** An error SQS answers with, by its error code. */
-export class SqsError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = code;
-  }
+export interface QueueCounts {
+  /** Messages a receive could return now (`ApproximateNumberOfMessages`). */
+  readonly visible: number;
+  /** Messages received and neither deleted nor visible again (`ApproximateNumberOfMessagesNotVisible`). */
+  readonly inFlight: number;
+  /** Messages sent with a delay that has not passed (`ApproximateNumberOfMessagesDelayed`). */
+  readonly delayed: number;
 }
 
+const MAX_VISIBILITY_SECONDS = 43_200;
+const PURGE_INTERVAL_MS = 60_000;
+const DEFAULT_RETENTION_SECONDS = 345_600;
+
 /**
- * SQS semantics in memory: a received message stays invisible for the queue's visibility timeout and is
- * redelivered unless deleted; each receive counts; a message received `maxReceiveCount` times moves to the
- * dead-letter queue (keeping its id, as SQS does) instead of being delivered again. Emits `visible` with the
- * queue name whenever messages may be receivable, so pollers need not spin.
+ * SQS semantics in memory: a received message stays invisible for the queue's visibility timeout (or the
+ * receive's, or what `changeVisibility` sets) and is redelivered unless deleted; each receive counts; a message
+ * received `maxReceiveCount` times moves to the dead-letter queue (keeping its id, as SQS does) instead of being
+ * delivered again; messages older than the queue's retention period are gone. Receipt handles name their queue
+ * and message, so a handle of another queue, or no handle at all, is refused as SQS refuses it. Message move
+ * tasks (`moveTasks`) redrive dead-letter queues. Emits `visible` with the queue name whenever messages may be
+ * receivable, so pollers need not spin.
  */
-export class SqsBroker extends EventEmitter {
-  private readonly queues = new Map<string, { spec: QueueSpec; messages: StoredMessage[] }>();
+export class SqsBroker extends EventEmitter implements MoveTaskQueues {
+  private readonly queues = new Map<
+    string,
+    { spec: QueueSpec; messages: StoredMessage[]; purgedAt?: number }
+  >();
   private readonly timeScale: number;
   private readonly now: () => number;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly chaos: Chaos;
-  readonly counters = { sent: 0, deleted: 0, deadLettered: 0, redriven: 0 };
+  private readonly createdAt: number;
+  readonly counters = { sent: 0, deleted: 0, deadLettered: 0, redriven: 0, purged: 0 };
+  /** The dead-letter queue redrives: one implementation for the SQS endpoint and the runner's `dlq` commands. */
+  readonly moveTasks: MessageMoveTasks;
 
   constructor(specs: readonly QueueSpec[], options: BrokerOptions = {}) {
     super();
     this.timeScale = options.timeScale ?? 1;
     this.chaos = options.chaos ?? Chaos.none;
     this.now = options.now ?? Date.now;
+    this.createdAt = this.now();
     for (const spec of specs) this.queues.set(spec.name, { spec, messages: [] });
     for (const spec of specs) {
       if (spec.redrive && !this.queues.has(spec.redrive.deadLetterQueue)) {
         throw new Error(`Queue ${spec.name} redrives to unknown queue ${spec.redrive.deadLetterQueue}`);
       }
     }
+    this.moveTasks = new MessageMoveTasks(this, this.now);
   }
 
   queueNames(): string[] {
@@ -84,38 +98,53 @@ export class SqsBroker extends EventEmitter {
     return this.queue(queueName).spec;
   }
 
-  send(queueName: string, body: string, attributes: Readonly<Record<string, StringAttribute>> = {}) {
-    if (body.length === 0)
-      throw new SqsError("MissingParameter", "The request must contain the parameter MessageBody.");
-    const size =
-      Buffer.byteLength(body) +
-      Object.entries(attributes).reduce(
-        (sum, [name, value]) =>
-          sum +
-          Buffer.byteLength(name) +
-          Buffer.byteLength(value.DataType) +
-          Buffer.byteLength(value.StringValue ?? ""),
-        0,
-      );
-    if (size > MAX_MESSAGE_BYTES)
-      throw new SqsError(
-        "InvalidParameterValue",
-        `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes.`,
-      );
+  /** When the broker started: the queues' `CreatedTimestamp` and `LastModifiedTimestamp`. */
+  get createdTimestamp(): number {
+    return this.createdAt;
+  }
+
+  queueNameOfArn(arn: string): string | undefined {
+    return [...this.queues.values()].find((queue) => queue.spec.arn === arn)?.spec.name;
+  }
+
+  /** The queues whose redrive policy names this one. */
+  deadLetterSources(queueName: string): string[] {
+    this.queue(queueName);
+    return [...this.queues.values()]
+      .filter((queue) => queue.spec.redrive?.deadLetterQueue === queueName)
+      .map((queue) => queue.spec.name);
+  }
+
+  isDeadLetterQueue(queueName: string): boolean {
+    return this.deadLetterSources(queueName).length > 0;
+  }
+
+  send(
+    queueName: string,
+    body: string,
+    attributes: Readonly<Record<string, StringAttribute>> = {},
+    delaySeconds?: number,
+  ) {
+    if (body.length === 0) throw new Error("MessageBody must not be empty");
+    const { spec, messages } = this.queue(queueName);
+    // A standard queue's hosts do not all see a new message at once: under chaos, it surfaces a little later.
+    const delayMs =
+      (delaySeconds ?? spec.delaySeconds ?? 0) * 1000 * this.timeScale +
+      (this.chaos.rates.reorder ? this.chaos.delay(200) : 0);
+    const now = this.now();
     const message: StoredMessage = {
       messageId: randomUUID(),
       body,
       attributes,
       md5OfBody: md5OfBody(body),
-      sentTimestamp: this.now(),
+      sentTimestamp: now,
       receiveCount: 0,
-      // A standard queue's hosts do not all see a new message at once: under chaos, it surfaces a little later.
-      visibleAt: this.chaos.rates.reorder ? this.now() + this.chaos.delay(200) : 0,
+      visibleAt: delayMs > 0 ? now + delayMs : 0,
     };
-    this.queue(queueName).messages.push(message);
+    messages.push(message);
     this.counters.sent += 1;
-    if (message.visibleAt <= this.now()) this.emit("visible", queueName);
-    else this.wakeWhenVisible(queueName, message.visibleAt - this.now());
+    if (delayMs > 0) this.wakeWhenVisible(queueName, delayMs);
+    else this.emit("visible", queueName);
     return {
       messageId: message.messageId,
       md5OfBody: message.md5OfBody,
@@ -123,10 +152,16 @@ export class SqsBroker extends EventEmitter {
     };
   }
 
-  /** Up to `max` visible messages, now invisible for the visibility timeout, each with a new receipt handle. */
-  receive(queueName: string, max: number): StoredMessage[] {
-    const { spec, messages } = this.queue(queueName);
+  /**
+   * Up to `max` visible messages, now invisible for the visibility timeout (the queue's unless the receive sets
+   * one), each with a new receipt handle.
+   */
+  receive(queueName: string, max: number, visibilityTimeoutSeconds?: number): StoredMessage[] {
+    const { spec } = this.queue(queueName);
+    const messages = this.liveMessages(queueName);
     const now = this.now();
+    const invisibleForMs =
+      (visibilityTimeoutSeconds ?? spec.visibilityTimeoutSeconds) * 1000 * this.timeScale;
     const received: StoredMessage[] = [];
     for (const message of this.chaos.shuffle(messages)) {
       if (received.length >= max) break;
@@ -137,20 +172,22 @@ export class SqsBroker extends EventEmitter {
       }
       message.receiveCount += 1;
       message.firstReceiveTimestamp ??= now;
-      message.receiptHandle = randomUUID();
-      message.visibleAt = now + spec.visibilityTimeoutSeconds * 1000 * this.timeScale;
+      message.receiptHandle = receiptHandleOf(queueName, message.messageId);
+      message.receivedAt = now;
+      message.visibleAt = now + invisibleForMs;
       received.push(message);
     }
-    if (received.length > 0)
-      this.wakeWhenVisible(queueName, Math.max(...received.map((message) => message.visibleAt)) - now);
+    if (received.length > 0) this.wakeWhenVisible(queueName, invisibleForMs);
     return received;
   }
 
   /**
-   * Deletes a received message; a stale receipt handle (the message was received again since) is ignored. Under
-   * chaos a deleted message may come back once more, the same message id and body: at-least-once delivery.
+   * Deletes a received message. A handle of this queue that is no longer the message's latest (it was received
+   * again since, or is gone) deletes nothing and is no error, as in SQS; a handle that is not of this queue is.
+   * Under chaos a deleted message may come back once more, the same message id and body: at-least-once delivery.
    */
   delete(queueName: string, receiptHandle: string): boolean {
+    this.requireReceiptHandle(queueName, receiptHandle);
     const { messages } = this.queue(queueName);
     const index = messages.findIndex((message) => message.receiptHandle === receiptHandle);
     if (index < 0) return false;
@@ -161,35 +198,80 @@ export class SqsBroker extends EventEmitter {
       !deleted.duplicated &&
       this.chaos.strikes("duplicate delivery", this.chaos.rates.duplicate)
     ) {
-      const copy: StoredMessage = { ...deleted, duplicated: true, receiptHandle: undefined };
-      copy.visibleAt = this.now() + this.chaos.delay(2_000);
-      messages.push(copy);
-      this.wakeWhenVisible(queueName, copy.visibleAt - this.now());
+      const delayMs = this.chaos.delay(2_000);
+      messages.push({
+        ...deleted,
+        duplicated: true,
+        receiptHandle: undefined,
+        receivedAt: undefined,
+        visibleAt: this.now() + delayMs,
+      });
+      this.wakeWhenVisible(queueName, delayMs);
     }
     return true;
   }
 
-  /** ChangeMessageVisibility: the received message becomes visible `seconds` from now (0 to 43200). */
+  /** Makes a message in flight visible again after `seconds` (0: now), as `ChangeMessageVisibility` does. */
   changeVisibility(queueName: string, receiptHandle: string, seconds: number): void {
-    if (!Number.isInteger(seconds) || seconds < 0 || seconds > 43_200)
-      throw new SqsError(
-        "InvalidParameterValue",
-        `Value ${seconds} for parameter VisibilityTimeout is invalid.`,
+    const messageId = this.requireReceiptHandle(queueName, receiptHandle);
+    const message = this.liveMessages(queueName).find((candidate) => candidate.messageId === messageId);
+    if (!message || message.receiptHandle !== receiptHandle)
+      throw invalidParameter(
+        "ReceiptHandle",
+        receiptHandle,
+        "Message does not exist or is not available for visibility timeout change.",
       );
-    const message = this.queue(queueName).messages.find(
-      (candidate) => candidate.receiptHandle === receiptHandle,
-    );
-    if (!message)
-      throw new SqsError("ReceiptHandleIsInvalid", `The receipt handle "${receiptHandle}" is not valid.`);
-    if (message.visibleAt <= this.now())
-      throw new SqsError("MessageNotInflight", "The message referred to is not in flight.");
-    message.visibleAt = this.now() + seconds * 1000 * this.timeScale;
-    this.wakeWhenVisible(queueName, message.visibleAt - this.now());
+    const now = this.now();
+    if (message.visibleAt <= now)
+      throw new SqsError("MessageNotInflight", "The specified message isn't in flight.");
+    const inFlightSeconds = (now - (message.receivedAt ?? now)) / (1000 * this.timeScale);
+    if (inFlightSeconds + seconds > MAX_VISIBILITY_SECONDS)
+      throw invalidParameter(
+        "VisibilityTimeout",
+        seconds,
+        `Total VisibilityTimeout for the message is beyond the limit [${MAX_VISIBILITY_SECONDS} seconds]`,
+      );
+    const delayMs = seconds * 1000 * this.timeScale;
+    message.visibleAt = now + delayMs;
+    if (delayMs > 0) this.wakeWhenVisible(queueName, delayMs);
+    else this.emit("visible", queueName);
+  }
+
+  /** Deletes every message of a queue, at most once a minute, as `PurgeQueue` does. */
+  purge(queueName: string): number {
+    const queue = this.queue(queueName);
+    const now = this.now();
+    if (queue.purgedAt !== undefined && now - queue.purgedAt < PURGE_INTERVAL_MS)
+      throw new SqsError(
+        "PurgeQueueInProgress",
+        `Only one PurgeQueue operation on ${queueName} is allowed every 60 seconds.`,
+      );
+    queue.purgedAt = now;
+    const purged = queue.messages.splice(0, queue.messages.length).length;
+    this.counters.purged += purged;
+    return purged;
   }
 
   /** Every message of a queue, visible or not (for the DLQ listing). */
   peek(queueName: string): readonly StoredMessage[] {
-    return this.queue(queueName).messages;
+    return this.liveMessages(queueName);
+  }
+
+  counts(queueName: string): QueueCounts {
+    const now = this.now();
+    let visible = 0;
+    let inFlight = 0;
+    let delayed = 0;
+    for (const message of this.liveMessages(queueName)) {
+      if (message.visibleAt <= now) visible += 1;
+      else if (message.receiveCount > 0) inFlight += 1;
+      else delayed += 1;
+    }
+    return { visible, inFlight, delayed };
+  }
+
+  visibleCount(queueName: string): number {
+    return this.counts(queueName).visible;
   }
 
   hasVisible(queueName: string): boolean {
@@ -197,24 +279,66 @@ export class SqsBroker extends EventEmitter {
     return this.queue(queueName).messages.some((message) => message.visibleAt <= now);
   }
 
-  /** Moves every message of a dead-letter queue back to the queue it failed in, with a new id, as a redrive does. */
-  redrive(deadLetterQueue: string): number {
-    const { messages } = this.queue(deadLetterQueue);
-    const moving = messages.splice(0, messages.length);
-    for (const message of moving) {
-      const source = [...this.queues.values()].find((queue) => queue.spec.arn === message.sourceQueueArn);
-      if (!source) throw new Error(`Message ${message.messageId} has no source queue to return to`);
-      this.send(source.spec.name, message.body, message.attributes);
-      this.counters.sent -= 1;
-      this.counters.redriven += 1;
-    }
-    return moving.length;
+  oldestVisible(queueName: string): MovableMessage | undefined {
+    const now = this.now();
+    return this.liveMessages(queueName).find((message) => message.visibleAt <= now);
+  }
+
+  move(message: MovableMessage, from: string, to: string): void {
+    const { messages } = this.queue(from);
+    const index = messages.findIndex((candidate) => candidate.messageId === message.messageId);
+    const [moving] = index < 0 ? [] : messages.splice(index, 1);
+    if (!moving) throw new Error(`Message ${message.messageId} is not in ${from}`);
+    this.send(to, moving.body, moving.attributes);
+    this.counters.sent -= 1;
+    this.counters.redriven += 1;
+  }
+
+  /** Resolves once `queueName` may have a visible message, after `timeoutMs`, or when `signal` aborts. */
+  waitForVisible(queueName: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off("visible", listener);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const listener = (name: string) => {
+        if (name === queueName) done();
+      };
+      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      this.on("visible", listener);
+      signal?.addEventListener("abort", done);
+      if (signal?.aborted) done();
+    });
   }
 
   close(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.moveTasks.close();
     this.removeAllListeners();
+  }
+
+  /** The queue's messages, without those older than its retention period (SQS deletes them). */
+  private liveMessages(queueName: string): StoredMessage[] {
+    const queue = this.queue(queueName);
+    const oldest = this.now() - (queue.spec.messageRetentionSeconds ?? DEFAULT_RETENTION_SECONDS) * 1000;
+    if (queue.messages.some((message) => message.sentTimestamp <= oldest))
+      queue.messages = queue.messages.filter((message) => message.sentTimestamp > oldest);
+    return queue.messages;
+  }
+
+  /** The message id a receipt handle of this queue names, or SQS's refusal. */
+  private requireReceiptHandle(queueName: string, receiptHandle: string): string {
+    const decoded = Buffer.from(receiptHandle, "base64").toString("utf8");
+    const [, queue, messageId] = /^[0-9a-f-]{36} (\S+) (\S+)$/.exec(decoded) ?? [];
+    if (queue !== queueName || !messageId || Buffer.from(decoded).toString("base64") !== receiptHandle)
+      throw new SqsError(
+        "ReceiptHandleIsInvalid",
+        `The input receipt handle "${receiptHandle}" is not a valid receipt handle.`,
+      );
+    return messageId;
   }
 
   private moveToDeadLetter(queueName: string, message: StoredMessage): void {
@@ -224,6 +348,7 @@ export class SqsBroker extends EventEmitter {
     message.sourceQueueArn = spec.arn;
     message.visibleAt = 0;
     message.receiptHandle = undefined;
+    message.receivedAt = undefined;
     deadLetter.messages.push(message);
     this.counters.deadLettered += 1;
     this.emit("dead-letter", queueName, message);
@@ -241,11 +366,12 @@ export class SqsBroker extends EventEmitter {
 
   private queue(name: string) {
     const queue = this.queues.get(name);
-    if (!queue)
-      throw new SqsError(
-        "AWS.SimpleQueueService.NonExistentQueue",
-        `The specified queue ${name} does not exist.`,
-      );
+    if (!queue) throw queueDoesNotExist();
     return queue;
   }
+}
+
+/** Opaque to clients, like SQS's, but naming its queue and message, so a foreign handle can be refused. */
+function receiptHandleOf(queueName: string, messageId: string): string {
+  return Buffer.from(`${randomUUID()} ${queueName} ${messageId}`).toString("base64");
 }

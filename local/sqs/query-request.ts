@@ -18,9 +18,9 @@ export interface SqsSendMessage {
 export class SqsRequestError extends Error {
   constructor(
     readonly code: "MissingParameter" | "InvalidParameterValue" | "InvalidAction",
-    message: string,
+    readonly detail: string,
   ) {
-    super(`${code}: ${message}`);
+    super(`${code}: ${detail}`);
     this.name = "SqsRequestError";
   }
 }
@@ -30,16 +30,7 @@ export class SqsRequestError extends Error {
  * `SendMessage`: a field given twice, an unknown action or a missing or empty body is refused.
  */
 export function parseSendMessage(form: string): SqsSendMessage {
-  const fields: Record<string, string> = {};
-  for (const pair of form.split("&")) {
-    if (pair === "") continue;
-    const separator = pair.indexOf("=");
-    const name = javaUrlDecode(separator < 0 ? pair : pair.slice(0, separator));
-    const value = separator < 0 ? "" : javaUrlDecode(pair.slice(separator + 1));
-    if (Object.hasOwn(fields, name))
-      throw new SqsRequestError("InvalidParameterValue", `${name} is given twice`);
-    fields[name] = value;
-  }
+  const fields = parseQueryForm(form);
   if (fields.Action !== "SendMessage")
     throw new SqsRequestError("InvalidAction", `${fields.Action ?? "no action"} is not SendMessage`);
   const messageBody = fields.MessageBody;
@@ -56,4 +47,19 @@ export function parseSendMessage(form: string): SqsSendMessage {
     };
   }
   return { action: "SendMessage", messageBody, messageAttributes, fields };
+}
+
+/** The fields of an `application/x-www-form-urlencoded` SQS request, decoded; a field given twice is refused. */
+export function parseQueryForm(form: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const pair of form.split("&")) {
+    if (pair === "") continue;
+    const separator = pair.indexOf("=");
+    const name = javaUrlDecode(separator < 0 ? pair : pair.slice(0, separator));
+    const value = separator < 0 ? "" : javaUrlDecode(pair.slice(separator + 1));
+    if (Object.hasOwn(fields, name))
+      throw new SqsRequestError("InvalidParameterValue", `${name} is given twice`);
+    fields[name] = value;
+  }
+  return fields;
 }

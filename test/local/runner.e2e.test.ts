@@ -175,7 +175,11 @@ describe("npm run local with a failing handler", () => {
         ),
       );
     expect(cli("list")).toMatchObject({ queue: "crud-dev-dlq", count: sent });
-    expect(cli("redrive")).toEqual({ redriven: sent });
+    expect(cli("redrive")).toMatchObject({
+      Status: "COMPLETED",
+      ApproximateNumberOfMessagesMoved: sent,
+      ApproximateNumberOfMessagesToMove: sent,
+    });
     // Still failing, they come back to the DLQ; a redrive gives them new message ids, as SQS's does.
     const again = await waitFor(
       async () => {

@@ -3,7 +3,7 @@ import { dev } from "../../environments/dev.ts";
 import { ENV } from "../../handlers/lib/environment.ts";
 import { createTables, type DynamoPeer, localClient, startDynamo } from "../../local/dynamodb.ts";
 import { SqsBroker } from "../../local/sqs/broker.ts";
-import { type SqsEndpoint, startSqsEndpoint } from "../../local/sqs/json-endpoint.ts";
+import { type SqsEndpoint, startSqsEndpoint } from "../../local/sqs/endpoint.ts";
 import { ITEMS_BY_OWNER_INDEX } from "../../stacks/names.ts";
 import { readTables } from "../../synthesized/service-model.ts";
 import { synthesizedStack } from "./synthesized.ts";
