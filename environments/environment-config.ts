@@ -1,3 +1,14 @@
+import type { DomainEventSettings } from "./domain-events-config.ts";
+import { findDomainEventProblems } from "./domain-events-config.ts";
+
+export type {
+  DeliveryRetry,
+  DomainEventSettings,
+  StreamConsumerSettings,
+  WebhookAuthorization,
+  WebhookDestination,
+} from "./domain-events-config.ts";
+
 /**
  * How much an environment is trusted with. Production safeguards (deletion protection, point-in-time
  * recovery, no wildcard CORS, and the policy rules that check them) follow the tier, never the name, so a
@@ -86,6 +97,8 @@ export interface EnvironmentConfig {
   readonly eventSource: EventSourceSettings;
   readonly websocket: WebSocketSettings;
   readonly restApi: RestApiSettings;
+  /** Item changes published from the items table's stream onto the environment's event bus. */
+  readonly events: DomainEventSettings;
   /**
    * Whether this stack owns API Gateway's account-wide CloudWatch role setting. It is one per account
    * and region, so exactly one environment per account and region may set it.
@@ -229,6 +242,8 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
     );
   }
   integerIn("restApi.latencyAlarmP99Ms", restApi.latencyAlarmP99Ms, 1, 29000);
+
+  problems.push(...findDomainEventProblems(config.events));
 
   if (config.backend.type === "s3") {
     const { bucket, key, region } = config.backend;
