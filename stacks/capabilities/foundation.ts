@@ -10,6 +10,8 @@ import { EncryptionKey } from "../constructs/encryption-key.ts";
 export interface Foundation {
   /** AWS partition (`aws`, `aws-cn`, ...), resolved without an AWS call so the stack plans offline. */
   readonly partition: string;
+  /** The partition's DNS suffix (`amazonaws.com`, ...), for service principals. */
+  readonly dnsSuffix: string;
   readonly key: EncryptionKey;
   readonly keyArn: string;
   /** API Gateway's account-wide logging setting, when this stack owns it: API stages depend on it. */
@@ -45,7 +47,13 @@ export function addFoundation(stack: TerraformStack, config: EnvironmentConfig):
         partition: partition.partition,
       })
     : undefined;
-  return { partition: partition.partition, key, keyArn: key.key.arn, accountLogging };
+  return {
+    partition: partition.partition,
+    dnsSuffix: partition.dnsSuffix,
+    key,
+    keyArn: key.key.arn,
+    accountLogging,
+  };
 }
 
 function configureBackend(stack: TerraformStack, config: EnvironmentConfig): void {

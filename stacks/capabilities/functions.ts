@@ -8,8 +8,9 @@ import {
   OPERATION_CATALOGUE,
   operationsOn,
 } from "../../handlers/catalogue.ts";
-import { ENV } from "../../handlers/lib/environment.ts";
+import { ENV, PUBLISHER_ENV } from "../../handlers/lib/environment.ts";
 import { BundledFunction } from "../constructs/bundled-function.ts";
+import type { DomainEvents } from "../constructs/domain-events.ts";
 import { QueueSubscription } from "../constructs/queue-subscription.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
 import type { WebSocketApi } from "../constructs/websocket-api.ts";
@@ -32,6 +33,7 @@ export interface FunctionsProps {
   readonly storage: Storage;
   readonly queues: ServiceQueues<QueueName>;
   readonly websocket: WebSocketApi;
+  readonly domainEvents: DomainEvents;
 }
 
 /**
@@ -88,6 +90,7 @@ function functionSpecs({
   storage,
   queues: serviceQueues,
   websocket,
+  domainEvents,
 }: FunctionsProps): Partial<Record<HandlerName, FunctionSpec>> {
   const queues = serviceQueues.queues;
   const { items, connections, requests } = storage;
@@ -155,6 +158,18 @@ function functionSpecs({
         [ENV.connectionsTable]: connections.table.name,
         [ENV.requestsTable]: requests.table.name,
         [ENV.websocketCallbackUrl]: websocket.callbackUrl,
+      },
+    },
+    "item-events": {
+      access: {
+        readsStream: items.table.streamArn,
+        putsEventsOn: domainEvents.bus.arn,
+        // Records it cannot publish go here, and Lambda's on-failure destination writes with this role too.
+        sendsTo: [domainEvents.failureQueue.queue],
+      },
+      environment: {
+        [PUBLISHER_ENV.eventBusName]: domainEvents.bus.name,
+        [PUBLISHER_ENV.failureQueueUrl]: domainEvents.failureQueue.queue.url,
       },
     },
   };

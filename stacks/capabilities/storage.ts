@@ -29,6 +29,8 @@ export function addStorage(scope: Construct, config: EnvironmentConfig, keyArn: 
       ...defaults,
       tableName: `${prefix}-items`,
       partitionKey: "id",
+      // Domain events come from the table: every committed change, with the item before and after it.
+      streamViewType: "NEW_AND_OLD_IMAGES",
     }),
     connections: new EncryptedTable(scope, "connections-table", {
       ...defaults,

@@ -72,6 +72,7 @@ describe("EncryptionKey", () => {
       "AllowCloudWatchLogsOfThisAccount",
       "AllowSqsSendersOfThisAccountViaSqs",
       "AllowCloudWatchAlarmsToPublishToTheEncryptedTopic",
+      "AllowEventBridgeOfThisAccount",
     ]);
   });
 });
