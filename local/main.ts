@@ -11,6 +11,8 @@ import type { StackJson } from "../synthesized/stack-json.ts";
 import { createTables, dynamoEmulation, startDynamo, startTtlSweeper } from "./dynamodb.ts";
 import { type LocalEmulation, resolveEnvironment, unemulatedResourceTypes } from "./emulations.ts";
 import { EventSourcePoller } from "./event-sources.ts";
+import { EVENTS_USAGE, eventsCommand } from "./events/cli.ts";
+import { startDomainEvents } from "./events/runner.ts";
 import { FunctionHost, lambdaEmulation } from "./functions.ts";
 import { restApiEmulation, startRestServer } from "./rest/server.ts";
 import { SqsBroker } from "./sqs/broker.ts";
@@ -20,6 +22,7 @@ import { startWebSocketServer, websocketEmulation } from "./websocket/server.ts"
 
 const USAGE = `usage: npm run local -- [options]            run the dev stack on this machine
        npm run local -- dlq list|redrive         inspect or redrive the running runner's DLQ
+${EVENTS_USAGE}
 options:
   --rest-port <n>         REST API port (default 3000)
   --ws-port <n>           WebSocket port (default 3001)
@@ -27,6 +30,7 @@ options:
   --data <folder>         keep DynamoDB data in this folder (default: in memory)
   --time-scale <x>        multiply visibility timeouts and batching windows (default 1)
   --inject-fault <fn>[:n] make the next n (default: every) invocations of a function fail
+  --webhook-url <name>=<url>[,...]  deliver a webhook of the dev config here instead (e.g. a receiver on this machine)
   --log-level <level>     the handlers' Powertools log level (default WARN)`;
 
 const TTL_SWEEP_INTERVAL_MS = 5 * 60_000;
@@ -47,7 +51,10 @@ function parseArguments(argv: string[]) {
       index += 1;
     } else positional.push(argument);
   }
-  const known = ["rest-port", "ws-port", "api-key", "data", "time-scale", "inject-fault", "log-level"];
+  const known = [
+    ...["rest-port", "ws-port", "api-key", "data", "time-scale", "inject-fault", "log-level"],
+    ...["webhook-url", "since", "rule", "format"],
+  ];
   const unknown = Object.keys(options).filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown option --${unknown[0]}\n${USAGE}`);
   const port = (name: string, fallback: number) => {
@@ -67,7 +74,23 @@ function parseArguments(argv: string[]) {
     timeScale,
     fault: options["inject-fault"],
     logLevel: options["log-level"] ?? "WARN",
+    webhookUrls: parseWebhookUrls(options["webhook-url"]),
+    since: options.since,
+    rule: options.rule,
+    format: options.format ?? "summary",
   };
+}
+
+/** `--webhook-url search-index=http://127.0.0.1:9000/hook,other=...` as name to URL. */
+function parseWebhookUrls(value: string | undefined): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const pair of (value ?? "").split(",").filter(Boolean)) {
+    const [name, url] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
+    if (!name || !URL.canParse(url))
+      throw new Error(`--webhook-url: "${pair}" is not <name>=<url>\n${USAGE}`);
+    urls[name] = url;
+  }
+  return urls;
 }
 
 /** A port number that is free now, for when 0 ("any") is asked for but the value must be known up front. */
@@ -125,7 +148,6 @@ async function run(options: ReturnType<typeof parseArguments>) {
   const dynamo = await startDynamo(projectRoot, options.dataFolder);
   await createTables(model.tables, dynamo.endpoint);
   // At start too, for a --data folder; a sweep of 6000 items costs about 150 ms of dynalite's time.
-  const ttlSweeper = await startTtlSweeper(model.tables, dynamo.endpoint, log, TTL_SWEEP_INTERVAL_MS);
   const broker = new SqsBroker(
     model.queues.map((queue) => ({ ...queue, arn: queueArn(queue.name) })),
     { timeScale: options.timeScale },
@@ -134,6 +156,18 @@ async function run(options: ReturnType<typeof parseArguments>) {
     log(`dead-letter ${queue}: ${message.messageId}`),
   );
   const sqs = await startSqsEndpoint(broker);
+  // Everything writes through the stream recorder, so every committed change reaches the tables' streams.
+  const events = await startDomainEvents({
+    projectRoot,
+    stack,
+    model,
+    dynamoEndpoint: dynamo.endpoint,
+    broker,
+    account: LOCAL_ACCOUNT_ID,
+    log,
+    timeScale: options.timeScale,
+    webhookUrls: options.webhookUrls,
+  });
   const websocketHttpUrl = `http://127.0.0.1:${wsPort}`;
   const emulations: LocalEmulation[] = [
     dynamoEmulation,
@@ -141,6 +175,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     lambdaEmulation,
     restApiEmulation,
     websocketEmulation(`${websocketHttpUrl}/${model.websocketStage}`),
+    events.emulation,
   ];
   const unemulated = unemulatedResourceTypes(stack, emulations);
   if (unemulated.length > 0)
@@ -154,8 +189,9 @@ async function run(options: ReturnType<typeof parseArguments>) {
       AWS_REGION: model.region,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: events.dynamoEndpoint,
       AWS_ENDPOINT_URL_SQS: sqs.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: events.eventBridgeUrl,
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
       POWERTOOLS_LOG_LEVEL: options.logLevel,
       POWERTOOLS_METRICS_DISABLED: "true",
@@ -179,6 +215,9 @@ async function run(options: ReturnType<typeof parseArguments>) {
     (mapping) => new EventSourcePoller(broker, host, mapping, log, options.timeScale),
   );
   for (const poller of pollers) poller.start();
+  events.startPolling((functionName, event) => host.invoke(functionName, event));
+  // At start too, for a --data folder; a sweep of 6000 items costs about 150 ms of dynalite's time.
+  const ttlSweeper = await startTtlSweeper(model.tables, events.ttlEndpoint, log, TTL_SWEEP_INTERVAL_MS);
 
   const deadLetterQueue = model.queues.find(
     (queue) => !queue.redrive && model.queues.some((other) => other.redrive?.deadLetterQueue === queue.name),
@@ -209,6 +248,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
       json(response, 200, { redriven: deadLetterQueue ? broker.redrive(deadLetterQueue.name) : 0 });
       return true;
     }
+    if (events.routes(request, response)) return true;
     if (url.pathname === "/_local/stats" && request.method === "GET") {
       json(response, 200, {
         ...broker.counters,
@@ -232,7 +272,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     table: readRestApi(stack),
     broker,
     queueOfUri,
-    dynamoEndpoint: dynamo.endpoint,
+    dynamoEndpoint: events.dynamoEndpoint,
     region: model.region,
     apiKey: options.apiKey,
     port: restPort,
@@ -253,14 +293,18 @@ async function run(options: ReturnType<typeof parseArguments>) {
   );
   console.log(`Web client  ${rest.url}/`);
   console.log(
-    `DynamoDB    ${dynamo.endpoint} (${options.dataFolder ? `data in ${options.dataFolder}` : "in memory"})   SQS ${sqs.url}`,
+    `DynamoDB    ${events.dynamoEndpoint} (${options.dataFolder ? `data in ${options.dataFolder}` : "in memory"})   SQS ${sqs.url}`,
+  );
+  console.log(
+    `EventBridge ${events.eventBridgeUrl}   watch it: npm run local -- events tail --rest-port ${restPort}`,
   );
   console.log("ready");
 
   const shutdown = async () => {
     for (const poller of pollers) poller.stop();
     ttlSweeper.stop();
-    await Promise.allSettled([rest.close(), websocket.close(), sqs.close(), host.close(), dynamo.close()]);
+    await Promise.allSettled([rest.close(), websocket.close(), sqs.close(), host.close(), events.close()]);
+    await dynamo.close();
     broker.close();
     process.exit(0);
   };
@@ -271,6 +315,8 @@ async function run(options: ReturnType<typeof parseArguments>) {
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   if (options.positional[0] === "dlq") return dlqCommand(options.positional[1], options.restPort);
+  if (options.positional[0] === "events")
+    return eventsCommand({ ...options, command: options.positional[1] });
   if (options.positional.length > 0) throw new Error(`unknown command ${options.positional[0]}\n${USAGE}`);
   await run(options);
 }
