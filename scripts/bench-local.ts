@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import {
   type RunningService,
   request,
@@ -7,6 +6,7 @@ import {
   startLocalService,
   subscribe,
 } from "../local/service-client.ts";
+import { processCpuMs } from "./measure.ts";
 
 // `npm run bench:local -- [--rate 100] [--seconds 30] [--warmup 30]`: sends POST /items at a fixed rate against
 // `npm run local` and measures, per request, the time from sending the POST to receiving its notification on a
@@ -95,16 +95,6 @@ function accountFor(tally: Tally, sent: number): string {
   const lost = sent - tally.refused - failed - tally.latencies.length;
   const errors = failed > 0 ? `: ${JSON.stringify(Object.fromEntries(tally.errors))}` : "";
   return `lost: ${lost} (notified ${tally.latencies.length}, refused ${tally.refused}, failed in transport ${failed}${errors})`;
-}
-
-/** User + system CPU of a process over all its threads, in ms (Linux /proc; undefined elsewhere). */
-function processCpuMs(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 async function main(): Promise<void> {

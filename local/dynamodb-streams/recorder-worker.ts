@@ -70,5 +70,8 @@ const server = createServer(async (incoming, outgoing) => {
 
 server.listen(0, "127.0.0.1", () => port.postMessage({ port: (server.address() as { port: number }).port }));
 port.on("message", (message) => {
-  if (message === "close") server.close(() => port.postMessage({ closed: true }));
+  if (message !== "close") return;
+  // Functions' SDK clients keep their connections open: close them, or the server never finishes closing.
+  server.closeAllConnections();
+  server.close(() => port.postMessage({ closed: true }));
 });

@@ -59,7 +59,11 @@ export async function startEventBridgeEndpoint(bus: LocalEventBus, port = 0): Pr
     failEntries: (matches, errorCode, count = 1) => {
       failing = { matches, errorCode, count };
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

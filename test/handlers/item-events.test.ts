@@ -18,6 +18,7 @@ import {
 } from "../../local/dynamodb-streams/streams.ts";
 import { type BusEvent, LocalEventBus } from "../../local/events/bus.ts";
 import { type EventBridgeEndpoint, startEventBridgeEndpoint } from "../../local/events/endpoint.ts";
+import { ItemRows } from "../../local/item-rows.ts";
 import { SqsBroker } from "../../local/sqs/broker.ts";
 import { type SqsEndpoint, startSqsEndpoint } from "../../local/sqs/json-endpoint.ts";
 import { readEventBuses, readStreamedTables } from "../../synthesized/event-bus-model.ts";
@@ -25,7 +26,6 @@ import { readStackModel } from "../../synthesized/service-model.ts";
 import { eventSchemaProblems } from "../support/event-schemas.ts";
 import { lambdaContext } from "../support/events.ts";
 import { type HttpReceiver, startHttpReceiver } from "../support/http-receiver.ts";
-import { ItemRows } from "../support/item-rows.ts";
 import { synthesizedStack } from "../support/synthesized.ts";
 
 const ITEMS = `${dev.namePrefix}-items`;

@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dev } from "../../environments/dev.ts";
 import { localClient } from "../../local/dynamodb.ts";
+import { ItemRows } from "../../local/item-rows.ts";
 import { type RunningService, startLocalService, waitFor } from "../../local/service-client.ts";
 import { eventSchemaProblems } from "../support/event-schemas.ts";
 import { type HttpReceiver, startHttpReceiver } from "../support/http-receiver.ts";
-import { ItemRows } from "../support/item-rows.ts";
 
 interface DeliveredEvent {
   "detail-type": string;

@@ -18,8 +18,9 @@ const TOMBSTONE_SECONDS = 15 * 24 * 60 * 60;
 
 /**
  * Writes items to the items table exactly as the item contract says the handlers do (versions, owner, last request
- * id, tombstones), each write conditional on the version it read. Tests of the event pipeline write through this,
- * so they hold whatever writes the rows to the contract rather than to one handler's code.
+ * id, tombstones), each write conditional on the version it read. The event pipeline's tests and benchmark write
+ * through this, so they hold whatever writes the rows to the contract rather than one handler's code; it also
+ * drives a running `npm run local` by hand (its DynamoDB endpoint is printed at start).
  */
 export class ItemRows {
   constructor(
