@@ -57,17 +57,18 @@ const WEBHOOK_NAME = /^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$/;
 // RFC 9110 token characters: what an HTTP header name may contain.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;
 
-/** Every problem of the domain-event settings, each naming its field (`events.…`) and what it must be. */
-export function findDomainEventProblems(settings: DomainEventSettings): string[] {
-  const problems: string[] = [];
-  const check = (ok: boolean, problem: string) => {
-    if (!ok) problems.push(problem);
+/** The checks a config's validation records its problems with (`findConfigProblems` owns the list). */
+export interface ConfigChecks {
+  /** Records `problem` unless `ok`. */
+  check(ok: boolean, problem: string): void;
+  integerIn(field: string, value: number, min: number, max: number): void;
+}
+
+/** Checks the domain-event settings, each problem naming its field (`events.…`) and what it must be. */
+export function checkDomainEvents(settings: DomainEventSettings, { check, integerIn }: ConfigChecks): void {
+  const report = (problems: readonly string[]) => {
+    for (const problem of problems) check(false, problem);
   };
-  const integerIn = (field: string, value: number, min: number, max: number) =>
-    check(
-      Number.isInteger(value) && value >= min && value <= max,
-      `${field}: must be an integer from ${min} to ${max}, got ${value}`,
-    );
 
   integerIn("events.archiveRetentionDays", settings.archiveRetentionDays, 1, 36500);
   const { stream } = settings;
@@ -84,7 +85,7 @@ export function findDomainEventProblems(settings: DomainEventSettings): string[]
       `${at}.name: must be 1-15 lowercase letters, digits or hyphens, starting with a letter, got "${webhook.name}"`,
     );
     check(names.indexOf(webhook.name) === index, `${at}.name: "${webhook.name}" is used by another webhook`);
-    problems.push(...endpointProblems(`${at}.endpoint`, webhook.endpoint));
+    report(endpointProblems(`${at}.endpoint`, webhook.endpoint));
     integerIn(`${at}.invocationRateLimitPerSecond`, webhook.invocationRateLimitPerSecond, 1, 300);
     integerIn(`${at}.retry.maximumRetryAttempts`, webhook.retry.maximumRetryAttempts, 0, 185);
     integerIn(`${at}.retry.maximumEventAgeSeconds`, webhook.retry.maximumEventAgeSeconds, 60, 86400);
@@ -99,14 +100,13 @@ export function findDomainEventProblems(settings: DomainEventSettings): string[]
         authorization.username.length > 0 && !authorization.username.includes(":"),
         `${at}.authorization.username: must be non-empty and without ":"`,
       );
-    else problems.push(`${at}.authorization.type: must be API_KEY or BASIC`);
-    if ("source" in webhook.eventPattern)
-      problems.push(`${at}.eventPattern.source: is always this service's source; leave it out`);
-    problems.push(
-      ...eventPatternProblems(webhook.eventPattern).map((problem) => `${at}.eventPattern: ${problem}`),
+    else check(false, `${at}.authorization.type: must be API_KEY or BASIC`);
+    check(
+      !("source" in webhook.eventPattern),
+      `${at}.eventPattern.source: is always this service's source; leave it out`,
     );
+    report(eventPatternProblems(webhook.eventPattern).map((problem) => `${at}.eventPattern: ${problem}`));
   });
-  return problems;
 }
 
 function endpointProblems(field: string, endpoint: string): string[] {

@@ -1,5 +1,5 @@
 import type { DomainEventSettings } from "./domain-events-config.ts";
-import { findDomainEventProblems } from "./domain-events-config.ts";
+import { checkDomainEvents } from "./domain-events-config.ts";
 
 export type {
   DeliveryRetry,
@@ -243,7 +243,7 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
   }
   integerIn("restApi.latencyAlarmP99Ms", restApi.latencyAlarmP99Ms, 1, 29000);
 
-  problems.push(...findDomainEventProblems(config.events));
+  checkDomainEvents(config.events, { check, integerIn });
 
   if (config.backend.type === "s3") {
     const { bucket, key, region } = config.backend;
