@@ -1,6 +1,12 @@
 import { OPERATION_CATALOGUE, OPERATIONS, type Operation } from "../handlers/catalogue.ts";
 import type { Traffic } from "./model.ts";
 
+const ITEM_WRITE_ACTIONS: ReadonlySet<string> = new Set([
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+]);
+
 /**
  * The request mix an estimate assumes: what share of requests each operation is. Reads dominate a CRUD
  * service; every request is one REST call answered 202.
@@ -28,6 +34,11 @@ export function serviceTraffic(mix: Readonly<Record<Operation, number>> = OPERAT
     const { handler } = OPERATION_CATALOGUE[operation];
     invocationsPerRequest[handler] = (invocationsPerRequest[handler] ?? 0) + mix[operation];
   }
+  // Every stored change of an item is one event on the bus, and one invocation of its publisher when traffic is
+  // light (a stream batch of one record; batches grow with load, so this is the upper bound).
+  const changesPerRequest = OPERATIONS.filter((operation) =>
+    OPERATION_CATALOGUE[operation].itemsTableActions.some((action) => ITEM_WRITE_ACTIONS.has(action)),
+  ).reduce((sum, operation) => sum + mix[operation], 0);
   const websocket = { connectionsPerRequest: 0.05, minutesPerConnection: 10, inboundMessagesPerRequest: 0.1 };
   return {
     invocationsPerRequest: {
@@ -37,6 +48,7 @@ export function serviceTraffic(mix: Readonly<Record<Operation, number>> = OPERAT
       "ws-connect": websocket.connectionsPerRequest,
       "ws-disconnect": websocket.connectionsPerRequest,
       "ws-default": websocket.inboundMessagesPerRequest,
+      "item-events": changesPerRequest,
     },
     restCallsPerRequest: 1,
     commandMessagesPerRequest: 1,
@@ -49,6 +61,8 @@ export function serviceTraffic(mix: Readonly<Record<Operation, number>> = OPERAT
     // Lambda polls each subscribed queue with five long polls of 20 s at a time while it is idle.
     idleReceivesPerQueuePerMonth: 5 * 3 * 60 * 24 * 30.4375,
     tracing: { reservoirPerSecond: 1, rate: 0.05 },
+    // An item event is under 1 KB: the envelope, ids, and the changed fields of one item (at most 16 KiB of body).
+    domainEvents: { changesPerRequest, eventBytes: 1024 },
     identity: {
       requestsPerActiveUser: 200,
       freeActiveUsers: 10_000,

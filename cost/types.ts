@@ -71,6 +71,11 @@ export interface Traffic {
     readonly freeActiveUsers: number;
     readonly machineTokensPerClientPerMonth: number;
   };
+  /**
+   * Domain events: item changes stored per request (each one event on the bus; a refused or repeated command stores
+   * none, so this is an upper bound) and an event's size as EventBridge meters it.
+   */
+  readonly domainEvents: { readonly changesPerRequest: number; readonly eventBytes: number };
   /** Requests sampled into X-Ray traces: a reservoir per second, then a share of the rest (X-Ray's default rule). */
   readonly tracing: { readonly reservoirPerSecond: number; readonly rate: number };
 }

@@ -44,6 +44,21 @@ export const dev: EnvironmentConfig = {
     },
     machineClient: { scopes: ["items/read", "items/write"] },
   },
+  events: {
+    archiveRetentionDays: 7,
+    // Small batches and few retries: dev favours seeing a failure within a minute over throughput.
+    stream: { batchSize: 10, maxBatchingWindowSeconds: 0, maxRetryAttempts: 3, maxRecordAgeSeconds: 3600 },
+    webhooks: [
+      {
+        name: "search-index",
+        endpoint: "https://search-index.dev.crud.example.com/hooks/item-events",
+        eventPattern: { "detail-type": [{ prefix: "item." }] },
+        invocationRateLimitPerSecond: 10,
+        retry: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 3600 },
+        authorization: { type: "API_KEY", headerName: "x-api-key" },
+      },
+    ],
+  },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: { type: "local" },

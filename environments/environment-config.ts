@@ -1,4 +1,14 @@
 import { ALL_SCOPES, HANDLER_NAMES, type HandlerName } from "../handlers/catalogue.ts";
+import type { DomainEventSettings } from "./domain-events-config.ts";
+import { checkDomainEvents } from "./domain-events-config.ts";
+
+export type {
+  DeliveryRetry,
+  DomainEventSettings,
+  StreamConsumerSettings,
+  WebhookAuthorization,
+  WebhookDestination,
+} from "./domain-events-config.ts";
 
 /**
  * How much an environment is trusted with. Production safeguards (deletion protection, point-in-time
@@ -125,6 +135,8 @@ export interface EnvironmentConfig {
   readonly websocket: WebSocketSettings;
   readonly restApi: RestApiSettings;
   readonly identity: IdentitySettings;
+  /** Item changes published from the items table's stream onto the environment's event bus. */
+  readonly events: DomainEventSettings;
   /**
    * Whether this stack owns API Gateway's account-wide CloudWatch role setting. It is one per account
    * and region, so exactly one environment per account and region may set it.
@@ -318,6 +330,8 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
     );
   }
   integerIn("restApi.latencyAlarmP99Ms", restApi.latencyAlarmP99Ms, 1, 29000);
+
+  checkDomainEvents(config.events, { check, integerIn });
 
   if (config.backend.type === "s3") {
     const { bucket, key, region } = config.backend;

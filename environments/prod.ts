@@ -50,6 +50,20 @@ export const prod: EnvironmentConfig = {
     },
     machineClient: { scopes: ["items/read", "items/write"] },
   },
+  events: {
+    archiveRetentionDays: 365,
+    stream: { batchSize: 100, maxBatchingWindowSeconds: 1, maxRetryAttempts: 5, maxRecordAgeSeconds: 21600 },
+    webhooks: [
+      {
+        name: "search-index",
+        endpoint: "https://search-index.crud.example.com/hooks/item-events",
+        eventPattern: { "detail-type": [{ prefix: "item." }] },
+        invocationRateLimitPerSecond: 100,
+        retry: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86400 },
+        authorization: { type: "API_KEY", headerName: "x-api-key" },
+      },
+    ],
+  },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: {

@@ -50,6 +50,34 @@ export const staging: EnvironmentConfig = {
     },
     machineClient: { scopes: ["items/read", "items/write"] },
   },
+  events: {
+    archiveRetentionDays: 30,
+    stream: { batchSize: 100, maxBatchingWindowSeconds: 1, maxRetryAttempts: 5, maxRecordAgeSeconds: 21600 },
+    webhooks: [
+      {
+        name: "search-index",
+        endpoint: "https://search-index.staging.crud.example.com/hooks/item-events",
+        eventPattern: { "detail-type": [{ prefix: "item." }] },
+        invocationRateLimitPerSecond: 50,
+        retry: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86400 },
+        authorization: { type: "API_KEY", headerName: "x-api-key" },
+      },
+      {
+        // The partner's audit trail wants deletions and renames only.
+        name: "partner-audit",
+        endpoint: "https://audit.partner.example.com/v1/crud-staging/events",
+        eventPattern: {
+          $or: [
+            { "detail-type": ["item.deleted"] },
+            { "detail-type": ["item.updated"], detail: { changes: { name: { after: [{ exists: true }] } } } },
+          ],
+        },
+        invocationRateLimitPerSecond: 5,
+        retry: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86400 },
+        authorization: { type: "BASIC", username: "crud-staging" },
+      },
+    ],
+  },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: {

@@ -15,12 +15,14 @@ import { LocalUserPool, readAppClients } from "./cognito/user-pool.ts";
 import { createTables, dynamoEmulation, startDynamo, startTtlSweeper } from "./dynamodb.ts";
 import { type LocalEmulation, resolveEnvironment, unemulatedResourceTypes } from "./emulations.ts";
 import { EventSourcePoller } from "./event-sources.ts";
+import { EVENTS_USAGE, eventsCommand } from "./events/cli.ts";
+import { startDomainEvents } from "./events/runner.ts";
 import { FunctionHost, lambdaEmulation } from "./functions.ts";
 import { dlqCommand, endpointsCommand, operatorRoutes } from "./operator.ts";
 import { restApiEmulation, startRestServer } from "./rest/server.ts";
 import { SqsBroker } from "./sqs/broker.ts";
 import { sqsEmulation, startSqsEndpoint } from "./sqs/endpoint.ts";
-import { localQueueArn, localQueueSpecs } from "./sqs/queue-attributes.ts";
+import { LOCAL_ACCOUNT_ID, localQueueArn, localQueueSpecs } from "./sqs/queue-attributes.ts";
 import { serveWebClient } from "./web-client.ts";
 import { startWebSocketServer, websocketEmulation } from "./websocket/server.ts";
 
@@ -30,6 +32,7 @@ const USAGE = `usage: npm run local -- [options]            run the dev stack on
                                                  CLI and SDKs: eval "$(npm run -s local -- endpoints)"
        npm run local -- token <username> [--scope items/read[,items/write]]
                                                  print an access token of the running runner's user pool
+${EVENTS_USAGE}
 options:
   --rest-port <n>         REST API port (default 3000)
   --ws-port <n>           WebSocket port (default 3001)
@@ -41,6 +44,7 @@ options:
   --inject-fault <fn>[:n] make the next n (default: every) invocations of a function fail
   --chaos <seed>[,k=v]    do what AWS may do, from a seed: duplicate and reordered deliveries, failed invocations
                           and SDK calls, late index writes, 410 during $connect (see local/chaos/chaos.ts)
+  --webhook-url <name>=<url>[,...]  deliver a webhook of the dev config here instead (e.g. a receiver on this machine)
   --log-level <level>     the handlers' Powertools log level (default WARN)`;
 
 const TTL_SWEEP_INTERVAL_MS = 5 * 60_000;
@@ -72,6 +76,8 @@ function parseArguments(argv: string[]) {
     "log-level",
     "scope",
     "chaos",
+    // events tail|replay|dead-letters|log
+    ...["webhook-url", "since", "rule", "format"],
   ];
   const unknown = Object.keys(options).filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown option --${unknown[0]}\n${USAGE}`);
@@ -95,7 +101,23 @@ function parseArguments(argv: string[]) {
     timeScale,
     fault: options["inject-fault"],
     logLevel: options["log-level"] ?? "WARN",
+    webhookUrls: parseWebhookUrls(options["webhook-url"]),
+    since: options.since,
+    rule: options.rule,
+    format: options.format ?? "summary",
   };
+}
+
+/** `--webhook-url search-index=http://127.0.0.1:9000/hook,other=...` as name to URL. */
+function parseWebhookUrls(value: string | undefined): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const pair of (value ?? "").split(",").filter(Boolean)) {
+    const [name, url] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
+    if (!name || !URL.canParse(url))
+      throw new Error(`--webhook-url: "${pair}" is not <name>=<url>\n${USAGE}`);
+    urls[name] = url;
+  }
+  return urls;
 }
 
 /** A port number that is free now, for when 0 ("any") is asked for but the value must be known up front. */
@@ -145,14 +167,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
 
   const { chaos } = options;
   const dynamo = await startDynamo(projectRoot, options.dataFolder);
-  // Functions reach DynamoDB through the chaos proxy when there is chaos; the runner's own calls do not.
-  const dynamoProxy = chaos.enabled
-    ? await startDynamoChaosProxy(dynamo.endpoint, model.tables, chaos)
-    : undefined;
-  const functionsDynamoEndpoint = dynamoProxy?.endpoint ?? dynamo.endpoint;
   await createTables(model.tables, dynamo.endpoint);
-  // At start too, for a --data folder; a sweep of 6000 items costs about 150 ms of dynalite's time.
-  const ttlSweeper = await startTtlSweeper(model.tables, dynamo.endpoint, log, TTL_SWEEP_INTERVAL_MS);
   const broker = new SqsBroker(localQueueSpecs(stack, model.region, model.queues), {
     timeScale: options.timeScale,
     chaos,
@@ -161,6 +176,24 @@ async function run(options: ReturnType<typeof parseArguments>) {
     log(`dead-letter ${queue}: ${message.messageId}`),
   );
   const sqs = await startSqsEndpoint(broker, 0, chaos);
+  // Everything writes through the stream recorder, so every committed change reaches the tables' streams.
+  const events = await startDomainEvents({
+    projectRoot,
+    stack,
+    model,
+    dynamoEndpoint: dynamo.endpoint,
+    broker,
+    account: LOCAL_ACCOUNT_ID,
+    log,
+    timeScale: options.timeScale,
+    webhookUrls: options.webhookUrls,
+  });
+  // Functions reach DynamoDB through the chaos proxy when there is chaos (a failed call records nothing, as in
+  // DynamoDB); the runner's own calls do not.
+  const dynamoProxy = chaos.enabled
+    ? await startDynamoChaosProxy(events.dynamoEndpoint, model.tables, chaos)
+    : undefined;
+  const functionsDynamoEndpoint = dynamoProxy?.endpoint ?? events.dynamoEndpoint;
   const websocketHttpUrl = `http://127.0.0.1:${wsPort}`;
   const emulations: LocalEmulation[] = [
     dynamoEmulation,
@@ -169,6 +202,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     restApiEmulation,
     websocketEmulation(`${websocketHttpUrl}/${model.websocketStage}`),
     cognitoEmulation(userPool),
+    events.emulation,
   ];
   const unemulated = unemulatedResourceTypes(stack, emulations);
   if (unemulated.length > 0)
@@ -185,6 +219,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
       AWS_ENDPOINT_URL_DYNAMODB: functionsDynamoEndpoint,
       AWS_ENDPOINT_URL_SQS: sqs.url,
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: identity.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: events.eventBridgeUrl,
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
       POWERTOOLS_LOG_LEVEL: options.logLevel,
       POWERTOOLS_METRICS_DISABLED: "true",
@@ -205,6 +240,9 @@ async function run(options: ReturnType<typeof parseArguments>) {
     (mapping) => new EventSourcePoller(broker, host, mapping, log, options.timeScale),
   );
   for (const poller of pollers) poller.start();
+  events.startPolling((functionName, event, qualifier) => host.invoke(functionName, event, qualifier));
+  // At start too, for a --data folder; a sweep of 6000 items costs about 150 ms of dynalite's time.
+  const ttlSweeper = await startTtlSweeper(model.tables, events.ttlEndpoint, log, TTL_SWEEP_INTERVAL_MS);
 
   const websocketUrl = `ws://127.0.0.1:${wsPort}`;
   const webClient = userPool.clients.find((client) => client.flows.includes("code"));
@@ -217,7 +255,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
   const operator = operatorRoutes(broker, {
     region: model.region,
     sqs: sqs.url,
-    dynamodb: dynamo.endpoint,
+    dynamodb: events.dynamoEndpoint,
     connections: `${websocketHttpUrl}/${model.websocketStage}`,
     restUrl,
     websocketUrl,
@@ -226,6 +264,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
   const extraRoutes = (request: IncomingMessage, response: ServerResponse) => {
     if (operator(request, response)) return true;
     const url = new URL(request.url ?? "/", "http://local");
+    if (events.routes(request, response)) return true;
     if (url.pathname === "/_local/stats" && request.method === "GET") {
       json(response, 200, {
         ...broker.counters,
@@ -251,7 +290,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     table: readRestApi(stack),
     broker,
     queueOfUri,
-    dynamoEndpoint: dynamo.endpoint,
+    dynamoEndpoint: events.dynamoEndpoint,
     region: model.region,
     apiKey: options.apiKey,
     verifyToken: (token, scopes) => userPool.verifyForRestMethod(token, scopes),
@@ -278,7 +317,10 @@ async function run(options: ReturnType<typeof parseArguments>) {
   );
   console.log(`Web client  ${rest.url}/`);
   console.log(
-    `DynamoDB    ${dynamo.endpoint} (${options.dataFolder ? `data in ${options.dataFolder}` : "in memory"})   SQS ${sqs.url}`,
+    `DynamoDB    ${events.dynamoEndpoint} (${options.dataFolder ? `data in ${options.dataFolder}` : "in memory"})   SQS ${sqs.url}`,
+  );
+  console.log(
+    `EventBridge ${events.eventBridgeUrl}   watch it: npm run local -- events tail --rest-port ${restPort}`,
   );
   if (chaos.enabled) console.log(`Chaos       seed ${chaos.seed}: ${JSON.stringify(chaos.rates)}`);
   console.log("ready");
@@ -292,9 +334,10 @@ async function run(options: ReturnType<typeof parseArguments>) {
       sqs.close(),
       identity.close(),
       host.close(),
-      dynamo.close(),
       dynamoProxy?.close(),
+      events.close(),
     ]);
+    await dynamo.close();
     broker.close();
     process.exit(0);
   };
@@ -324,6 +367,8 @@ async function main() {
   if (options.positional[0] === "endpoints") return endpointsCommand(options.restPort, process.cwd());
   if (options.positional[0] === "token")
     return tokenCommand(options.positional[1], options.authPort, options.scopes);
+  if (options.positional[0] === "events")
+    return eventsCommand({ ...options, command: options.positional[1] });
   if (options.positional.length > 0) throw new Error(`unknown command ${options.positional[0]}\n${USAGE}`);
   await run(options);
 }

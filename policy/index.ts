@@ -18,6 +18,12 @@ import { DDB2 } from "./rules/DDB2.ts";
 import { DDB3 } from "./rules/DDB3.ts";
 import { ESM1 } from "./rules/ESM1.ts";
 import { ESM2 } from "./rules/ESM2.ts";
+import { ESM3 } from "./rules/ESM3.ts";
+import { ESM4 } from "./rules/ESM4.ts";
+import { EVB1 } from "./rules/EVB1.ts";
+import { EVB2 } from "./rules/EVB2.ts";
+import { EVB3 } from "./rules/EVB3.ts";
+import { EVB4 } from "./rules/EVB4.ts";
 import { IAM1 } from "./rules/IAM1.ts";
 import { IAM2 } from "./rules/IAM2.ts";
 import { IAM3 } from "./rules/IAM3.ts";
@@ -69,6 +75,12 @@ export const RULES: readonly PolicyRule[] = [
   L6,
   ESM1,
   ESM2,
+  ESM3,
+  ESM4,
+  EVB1,
+  EVB2,
+  EVB3,
+  EVB4,
   IAM1,
   IAM2,
   IAM3,

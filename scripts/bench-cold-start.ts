@@ -3,17 +3,22 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
 import path from "node:path";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { HANDLER_NAMES, type HandlerName } from "../handlers/catalogue.ts";
 import { itemIdFor } from "../handlers/items/repository.ts";
 import { cognitoEmulation, type LocalIdentityServer, startIdentityServer } from "../local/cognito/server.ts";
 import { LocalUserPool, readAppClients } from "../local/cognito/user-pool.ts";
 import { createTables, dynamoEmulation, localClient, startDynamo } from "../local/dynamodb.ts";
+import { LocalStreams } from "../local/dynamodb-streams/streams.ts";
 import { type LocalEmulation, resolveEnvironment } from "../local/emulations.ts";
+import { LocalEventBus } from "../local/events/bus.ts";
+import { eventBridgeEmulation, startEventBridgeEndpoint } from "../local/events/endpoint.ts";
 import { SqsBroker, type StoredMessage } from "../local/sqs/broker.ts";
 import { sqsEmulation, startSqsEndpoint } from "../local/sqs/endpoint.ts";
 import { LOCAL_ACCOUNT_ID } from "../local/sqs/queue-attributes.ts";
 import { websocketEmulation } from "../local/websocket/server.ts";
+import { readEventBuses, readStreamedTables } from "../synthesized/event-bus-model.ts";
 import { readStackModel, type StackModel } from "../synthesized/service-model.ts";
 import type { StackJson } from "../synthesized/stack-json.ts";
 import { commandBody, sqsEvent, sqsRecord, websocketEvent } from "../test/support/events.ts";
@@ -106,6 +111,10 @@ interface Peers {
   /** The local user pool the `$connect` authorizer verifies tokens against, and its JWKS endpoint. */
   readonly userPool: LocalUserPool;
   readonly identity: LocalIdentityServer;
+  /** The items table's stream, written by the scenario (what DynamoDB would record), and the bus it publishes to. */
+  readonly streams: LocalStreams;
+  readonly bus: LocalEventBus;
+  readonly eventBridgeUrl: string;
 }
 
 const samples = new Map<string, Sample[]>();
@@ -120,6 +129,18 @@ async function main(): Promise<void> {
   const websocket = await startWebSocketPeer();
   const userPool = new LocalUserPool(model.region, readAppClients(stack));
   const identity = await startIdentityServer(userPool, 0, []);
+  const streams = new LocalStreams(readStreamedTables(stack), {
+    region: model.region,
+    account: LOCAL_ACCOUNT_ID,
+  });
+  // Webhooks are not this benchmark's business: their deliveries fail fast into their DLQs, unlogged.
+  const bus = new LocalEventBus(readEventBuses(stack), {
+    region: model.region,
+    account: LOCAL_ACCOUNT_ID,
+    deadLetter: (queue, body, attributes) => broker.send(queue, body, attributes),
+    log: () => {},
+  });
+  const eventBridge = await startEventBridgeEndpoint(bus);
   const peers: Peers = {
     broker,
     sqs,
@@ -131,9 +152,13 @@ async function main(): Promise<void> {
       sqsEmulation(sqs.queueUrl, queueArn),
       websocketEmulation(websocket.callbackUrl),
       cognitoEmulation(userPool),
+      eventBridgeEmulation(model.region, LOCAL_ACCOUNT_ID),
     ],
     userPool,
     identity,
+    streams,
+    bus,
+    eventBridgeUrl: eventBridge.url,
     notificationsQueue: model.queues.find((queue) => queue.name.endsWith("-notifications"))?.name ?? "",
     itemsTable: model.tables.find((table) => table.name.endsWith("-items"))?.name ?? "",
   };
@@ -145,7 +170,8 @@ async function main(): Promise<void> {
     }
   } finally {
     peers.documents.destroy();
-    await Promise.all([websocket.close(), sqs.close(), proxy.close(), identity.close()]);
+    await Promise.all([websocket.close(), sqs.close(), proxy.close(), identity.close(), eventBridge.close()]);
+    bus.close();
     broker.close();
     await dynamo.close();
     rmSync(workdir, { recursive: true, force: true });
@@ -414,6 +440,44 @@ async function sampleEveryFunction(
       },
     ],
     [
+      "item-events",
+      async () => {
+        // The INSERT records DynamoDB's stream holds for the items just created, one per invocation (light traffic).
+        const table = peers.itemsTable;
+        const records = [];
+        for (const id of created) {
+          const { Item } = await peers.documents.send(
+            new GetItemCommand({ TableName: table, Key: { id: { S: id } }, ConsistentRead: true }),
+          );
+          if (!Item) throw new Error(`item-events: created item ${id} is not stored`);
+          const shard = peers.streams.shardIds(table);
+          const before = new Map(shard.map((shardId) => [shardId, peers.streams.latest(table, shardId)]));
+          peers.streams.append({
+            table,
+            eventName: "INSERT",
+            keys: { id: { S: id } },
+            newImage: Item,
+            committedAt: Date.now(),
+          });
+          records.push(
+            ...shard.flatMap((shardId) => peers.streams.read(table, shardId, before.get(shardId), 1)),
+          );
+        }
+        const putBefore = peers.bus.counters.put;
+        return {
+          events: records.map((record) => ({ Records: [record] })),
+          verify: (report) => {
+            const failures = report.invocations.flatMap(batchFailures);
+            const published = peers.bus.counters.put - putBefore;
+            if (failures.length > 0 || published !== records.length)
+              throw new Error(
+                `item-events: ${published} of ${records.length} events published, failures ${JSON.stringify(failures)}`,
+              );
+          },
+        };
+      },
+    ],
+    [
       "items-update",
       () =>
         sqsScenario(
@@ -544,6 +608,7 @@ function runFreshProcess(
         AWS_ENDPOINT_URL_DYNAMODB: peers.dynamoEndpoint,
         AWS_ENDPOINT_URL_SQS: peers.sqs.url,
         AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: peers.identity.url,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: peers.eventBridgeUrl,
       },
     },
   );

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { runChaosProof } from "../local/chaos/proof.ts";
 import {
   type RunningService,
@@ -7,6 +6,7 @@ import {
   subscribe,
   tokenFor,
 } from "../local/service-client.ts";
+import { processCpuMs } from "./measure.ts";
 
 // `npm run bench:local -- --chaos [seed] [--users 20] [--items 6]`: the chaos proof (see chaosProof below).
 // `npm run bench:local -- [--rate 100] [--seconds 30] [--warmup 30] [--users 20]`: sends POST /items at a fixed
@@ -137,16 +137,6 @@ function accountFor(tally: Tally, sent: number): string {
   return `lost: ${lost} (notified ${tally.latencies.length}, refused ${tally.refused}, failed in transport ${failed}${errors})`;
 }
 
-/** User + system CPU of a process over all its threads, in ms (Linux /proc; undefined elsewhere). */
-function processCpuMs(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * `--chaos`: runs the proof (local/chaos/proof.ts) against a runner with `--chaos <seed>` and time scaled to a
  * twentieth (visibility timeouts and retry backoffs), and fails unless nothing was lost, duplicated, resurrected
@@ -162,7 +152,13 @@ async function chaosProof(seed: string): Promise<void> {
       settleMs: 120_000,
     });
     console.log(JSON.stringify(report, null, 2));
-    const broken = report.lost + report.itemsDuplicated + report.itemsResurrected + report.staleOverwrites;
+    const broken =
+      report.lost +
+      report.itemsDuplicated +
+      report.itemsResurrected +
+      report.staleOverwrites +
+      report.eventsMissing +
+      report.eventsPhantom;
     process.exitCode = broken > 0 ? 1 : 0;
   } finally {
     await service.stop();

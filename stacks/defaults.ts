@@ -43,8 +43,8 @@ export const ACCESS_LOG_BASE_FIELDS = {
 } as const;
 
 /** Denies any request to the queue that does not use TLS (cdk-nag AwsSolutions-SQS4). */
-export function httpsOnlyQueuePolicy(queueArn: string): string {
-  const statement: PolicyStatement = {
+export function denyInsecureTransport(queueArn: string): PolicyStatement {
+  return {
     Sid: "DenyInsecureTransport",
     Effect: "Deny",
     Principal: "*",
@@ -52,5 +52,25 @@ export function httpsOnlyQueuePolicy(queueArn: string): string {
     Resource: queueArn,
     Condition: { Bool: { "aws:SecureTransport": "false" } },
   };
-  return policyDocument([statement]);
 }
+
+/** A queue policy that only refuses plain HTTP. */
+export function httpsOnlyQueuePolicy(queueArn: string): string {
+  return policyDocument([denyInsecureTransport(queueArn)]);
+}
+
+/**
+ * EventBridge's retry policy, stated rather than left implicit: a day and 185 attempts, so an endpoint's outage of
+ * hours loses nothing before the dead-letter queue. Webhooks choose their own in the environment config.
+ */
+export const EVENT_TARGET_RETRY = { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86400 } as const;
+
+/** The stream consumer is falling behind when its oldest unprocessed record waited this long. */
+export const STREAM_ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
+
+/**
+ * What a webhook connection holds until an operator sets the real credential with `aws events update-connection`
+ * (README, "Adding a webhook"). Terraform never learns the secret: it lives only in the Secrets Manager secret
+ * EventBridge keeps for the connection, and Terraform ignores the connection's credentials from then on.
+ */
+export const CREDENTIAL_PLACEHOLDER = "set-with-aws-events-update-connection";

@@ -17,6 +17,10 @@ export interface FunctionAccess {
   }>;
   /** `execute-api:ManageConnections` ARN pattern of a WebSocket stage. */
   readonly managesConnections?: string;
+  /** ARN of the DynamoDB stream its event source mapping reads. */
+  readonly readsStream?: string;
+  /** ARN of the event bus it puts events on. */
+  readonly putsEventsOn?: string;
 }
 
 /**
@@ -58,6 +62,21 @@ export function functionPermissions(access: FunctionAccess, key: ServiceKey): Po
     if (table.actions.some((action) => TABLE_WRITE_ACTIONS.has(action))) {
       keyActions.add("kms:Encrypt").add("kms:GenerateDataKey");
     }
+  }
+  if (access.readsStream) {
+    statements.push(
+      allow(
+        "ReadStream",
+        ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+        [access.readsStream],
+      ),
+      // Lambda checks for it when the mapping is created; IAM has no resource to scope it to (it lists stream ARNs).
+      allow("ListStreams", ["dynamodb:ListStreams"], ["*"]),
+    );
+    keyActions.add("kms:Decrypt");
+  }
+  if (access.putsEventsOn) {
+    statements.push(allow("PutEvents", ["events:PutEvents"], [access.putsEventsOn]));
   }
   if (access.managesConnections) {
     statements.push(

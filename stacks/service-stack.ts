@@ -2,6 +2,7 @@ import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../environments/environment-config.ts";
 import type { HandlerName } from "../handlers/catalogue.ts";
+import { addDomainEvents, publishDomainEvents } from "./capabilities/domain-events.ts";
 import { addFoundation } from "./capabilities/foundation.ts";
 import { addFunctions } from "./capabilities/functions.ts";
 import { addIdentity } from "./capabilities/identity.ts";
@@ -12,6 +13,7 @@ import { addRestEdge } from "./capabilities/rest-edge.ts";
 import { addStorage, type Storage } from "./capabilities/storage.ts";
 import { addWebSocketEdge, routeWebSocket } from "./capabilities/websocket-edge.ts";
 import type { BundledFunction } from "./constructs/bundled-function.ts";
+import type { DomainEvents } from "./constructs/domain-events.ts";
 import type { EncryptionKey } from "./constructs/encryption-key.ts";
 import type { RestApi } from "./constructs/rest-api.ts";
 import type { ServiceAlarms } from "./constructs/service-alarms.ts";
@@ -42,6 +44,7 @@ export class ServiceStack extends TerraformStack {
   readonly restApi: RestApi;
   readonly functions: Readonly<Record<HandlerName, BundledFunction>>;
   readonly alarms: ServiceAlarms;
+  readonly domainEvents: DomainEvents;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id);
@@ -52,6 +55,7 @@ export class ServiceStack extends TerraformStack {
     this.tables = addStorage(this, config, foundation.keyArn);
     this.queues = addMessaging(this, config, foundation.keyArn);
     this.websocket = addWebSocketEdge(this, config, foundation);
+    this.domainEvents = addDomainEvents(this, config, foundation);
     this.functions = addFunctions(this, {
       config,
       bundles,
@@ -60,6 +64,7 @@ export class ServiceStack extends TerraformStack {
       queues: this.queues,
       websocket: this.websocket,
       identity: this.users,
+      domainEvents: this.domainEvents,
     });
     routeWebSocket(this.websocket, this.functions);
     const rest = addRestEdge(this, config, foundation, this.users, this.tables, this.queues);
@@ -69,6 +74,11 @@ export class ServiceStack extends TerraformStack {
       functions: this.functions,
       storage: this.tables,
       restApi: this.restApi,
+    });
+    publishDomainEvents(this.domainEvents, config, {
+      publisher: this.functions["item-events"],
+      items: this.tables.items,
+      alarms: this.alarms,
     });
     addOutputs(this, {
       restApi: this.restApi,

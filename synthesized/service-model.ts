@@ -177,7 +177,11 @@ export function readStackModel(stack: StackJson, stackDir: string): StackModel {
 
   const functionName = (reference: unknown) =>
     String(findFunction(stack, reference)?.fn.values.function_name ?? "");
-  const mappings = resourcesOf(stack, "aws_lambda_event_source_mapping").map(
+  // Mappings on DynamoDB streams have models of their own (event-bus-model.ts): these are the queue consumers.
+  const queueMappings = resourcesOf(stack, "aws_lambda_event_source_mapping").filter(
+    (mapping) => findByReference(stack, mapping.values.event_source_arn)?.type === "aws_sqs_queue",
+  );
+  const mappings = queueMappings.map(
     (mapping): MappingModel => ({
       queue: queueName(mapping.values.event_source_arn),
       functionName: functionName(mapping.values.function_name),

@@ -3,6 +3,7 @@ import { apiGateway } from "./api-gateway.ts";
 import { cloudwatch } from "./cloudwatch.ts";
 import { cognito } from "./cognito.ts";
 import { dynamodb } from "./dynamodb.ts";
+import { eventbridge } from "./eventbridge.ts";
 import { kms } from "./kms.ts";
 import { lambda } from "./lambda.ts";
 import { sqs } from "./sqs.ts";
@@ -38,6 +39,8 @@ export const FREE_RESOURCE_TYPES: readonly string[] = [
   "aws_api_gateway_usage_plan_key",
   "aws_apigatewayv2_integration",
   "aws_apigatewayv2_route",
+  // Lets EventBridge write the audit log group: a permission, not a resource that runs.
+  "aws_cloudwatch_log_resource_policy",
 ];
 
 /** Every service priced, in the order the breakdown lists them. */
@@ -51,4 +54,5 @@ export const ESTIMATORS: readonly ServiceEstimator[] = [
   waf,
   xray,
   cognito,
+  eventbridge,
 ];

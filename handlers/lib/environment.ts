@@ -13,7 +13,16 @@ export const ENV = {
   websocketCallbackUrl: "WEBSOCKET_CALLBACK_URL",
 } as const;
 
-export type EnvName = (typeof ENV)[keyof typeof ENV];
+/**
+ * The domain-event publisher's variables. Apart from ENV on purpose: bundling never drops an object's unused fields,
+ * so a field added to ENV would change every function's bundle and put them all in the next plan.
+ */
+export const PUBLISHER_ENV = {
+  eventBusName: "EVENT_BUS_NAME",
+  failureQueueUrl: "ITEM_EVENTS_FAILURE_QUEUE_URL",
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV] | (typeof PUBLISHER_ENV)[keyof typeof PUBLISHER_ENV];
 
 /** Reads a variable the function cannot work without; a missing one is a deployment bug, so fail loudly. */
 export function requireEnv(name: EnvName): string {

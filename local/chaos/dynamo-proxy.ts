@@ -99,6 +99,8 @@ export async function startDynamoChaosProxy(
           ...reply.headers,
           "content-length": String(Buffer.byteLength(body)),
         };
+        // The body is read whole and may be rewritten: it goes out with its length, never in chunks.
+        delete headers["transfer-encoding"];
         // The SDK checks DynamoDB's checksum of the body, so a changed body gets its own.
         if (headers["x-amz-crc32"]) headers["x-amz-crc32"] = String(crc32(body));
         response.writeHead(reply.statusCode ?? 500, headers);

@@ -1,3 +1,4 @@
+import { get as httpGet, type IncomingMessage } from "node:http";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { localClient } from "../dynamodb.ts";
 import { type RunningService, request, subscribe, tokenFor } from "../service-client.ts";
@@ -6,7 +7,8 @@ import { type RunningService, request, subscribe, tokenFor } from "../service-cl
  * The proof that nothing is lost, duplicated or resurrected under what AWS may do: many users, each with one
  * socket opened before they send anything, create items, update each a few times in quick succession (so the
  * updates race each other through the queue), delete some and list, against a runner started with `--chaos`.
- * Then the stored state and every user's outcomes are checked against what was asked.
+ * Then the stored state and every user's outcomes are checked against what was asked, and every stored change
+ * against the domain events on the bus: one event per version of every item, none for a change never stored.
  */
 export interface ProofOptions {
   readonly users: number;
@@ -29,6 +31,12 @@ export interface ProofReport {
   itemsResurrected: number;
   /** Items whose stored name is not that of their newest successful update. */
   staleOverwrites: number;
+  /** Distinct item events on the bus (by idempotency key), and deliveries of a key already seen (at-least-once). */
+  eventsPublished: number;
+  eventsRepeated: number;
+  /** Versions of stored items with no event, and events of versions no item reached. */
+  eventsMissing: number;
+  eventsPhantom: number;
   outcomesByStatus: Record<string, number>;
   deadLetters: number;
   deadLettersByCause: Record<string, number>;
@@ -118,15 +126,20 @@ async function work(user: User, userIndex: number, options: ProofOptions): Promi
     const outcome = await outcomeOf(user, created.requestId, options.settleMs);
     const itemId = (outcome?.result as { id?: string } | undefined)?.id;
     if (!itemId) continue;
-    // Sent back to back without waiting for outcomes: the queue may deliver them in any order, and more than once.
-    const updates = [];
+    // Sent back to back without waiting for outcomes, so the queue may deliver them in any order and more than
+    // once. Each waits for the previous one's 202 and a millisecond more: the API orders changes by the time it
+    // accepted them (to the millisecond), so two updates accepted in the same millisecond have no order to check.
     for (let version = 1; version <= options.updatesPerItem; version += 1) {
       const updated = `${name}-v${version}`;
-      updates.push(
-        send(user, "PUT", `/items/${itemId}`, { name: updated }, { kind: "update", name: updated, itemId }),
+      await send(
+        user,
+        "PUT",
+        `/items/${itemId}`,
+        { name: updated },
+        { kind: "update", name: updated, itemId },
       );
+      await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    await Promise.all(updates);
     if (itemIndex % 2 === 1)
       await send(user, "DELETE", `/items/${itemId}`, undefined, { kind: "delete", itemId });
     if (itemIndex % 3 === 2) await send(user, "GET", "/items?limit=10", undefined, { kind: "list" });
@@ -135,6 +148,7 @@ async function work(user: User, userIndex: number, options: ProofOptions): Promi
 
 export async function runChaosProof(service: RunningService, options: ProofOptions): Promise<ProofReport> {
   const started = performance.now();
+  const events = await watchEvents(service);
   const users = await Promise.all(
     Array.from({ length: options.users }, (_, index) => signIn(service, `proof-${index}`)),
   );
@@ -167,6 +181,10 @@ export async function runChaosProof(service: RunningService, options: ProofOptio
     itemsDuplicated: 0,
     itemsResurrected: 0,
     staleOverwrites: 0,
+    eventsPublished: 0,
+    eventsRepeated: 0,
+    eventsMissing: 0,
+    eventsPhantom: 0,
     outcomesByStatus: {},
     deadLetters: 0,
     deadLettersByCause: {},
@@ -209,6 +227,22 @@ export async function runChaosProof(service: RunningService, options: ProofOptio
     }
   }
 
+  // Every stored version of every item this proof touched, against the events of those items.
+  const versions = new Map<string, number>();
+  for (const item of items)
+    if (users.some((user) => user.sent.some((sent) => sent.itemId === item.id)))
+      versions.set(String(item.id), Number(item.version));
+  const expected = [...versions].reduce((sum, [, version]) => sum + version, 0);
+  const seen = await events.settle(() => events.distinct(versions) >= expected, options.settleMs);
+  report.eventsPublished = seen.keys.size;
+  report.eventsRepeated = seen.repeated;
+  for (const [itemId, version] of versions)
+    for (let v = 1; v <= version; v += 1) if (!seen.versions.has(`${itemId}#${v}`)) report.eventsMissing += 1;
+  for (const key of seen.versions) {
+    const [itemId = "", version] = key.split("#");
+    if (versions.has(itemId) && Number(version) > (versions.get(itemId) ?? 0)) report.eventsPhantom += 1;
+  }
+
   const dlq = (await (await fetch(`${service.restUrl}/_local/dlq`)).json()) as {
     count: number;
     messages: Array<{ cause?: string }>;
@@ -223,4 +257,41 @@ export async function runChaosProof(service: RunningService, options: ProofOptio
   ).chaos;
   report.seconds = Math.round((performance.now() - started) / 100) / 10;
   return report;
+}
+
+/** The runner's event tail (`/_local/events`), kept from before the first command until the proof settles. */
+async function watchEvents(service: RunningService) {
+  const keys = new Set<string>();
+  const versions = new Set<string>();
+  let repeated = 0;
+  const response = await new Promise<IncomingMessage>((resolve, reject) =>
+    httpGet(`${service.restUrl}/_local/events`, resolve).once("error", reject),
+  );
+  let pending = "";
+  response.setEncoding("utf8");
+  response.on("data", (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines.filter(Boolean)) {
+      const event = JSON.parse(line) as {
+        detail?: { idempotencyKey?: string; itemId?: string; version?: number };
+      };
+      const key = String(event.detail?.idempotencyKey);
+      if (keys.has(key)) repeated += 1;
+      keys.add(key);
+      versions.add(`${event.detail?.itemId}#${event.detail?.version}`);
+    }
+  });
+  return {
+    distinct: (of: ReadonlyMap<string, number>) =>
+      [...versions].filter((key) => of.has(key.split("#")[0] ?? "")).length,
+    /** Waits until `done` (or `timeoutMs`), then stops watching and says what it saw. */
+    async settle(done: () => boolean, timeoutMs: number) {
+      for (const deadline = Date.now() + timeoutMs; !done() && Date.now() < deadline; )
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      response.destroy();
+      return { keys, versions, repeated };
+    },
+  };
 }

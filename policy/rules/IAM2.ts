@@ -5,6 +5,8 @@ import { finding, type PolicyRule } from "../rule.ts";
 export const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
   "xray:PutTelemetryRecords",
   "xray:PutTraceSegments",
+  // Lambda requires it of a stream consumer's role; it lists stream ARNs, never their records.
+  "dynamodb:ListStreams",
 ]);
 
 export const IAM2: PolicyRule = {

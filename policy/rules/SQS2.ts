@@ -1,3 +1,4 @@
+import { deadLetterQueueReferences } from "../../synthesized/dead-letter-queues.ts";
 import { findByReference, resourcesOf } from "../../synthesized/stack-json.ts";
 import { finding, type PolicyRule } from "../rule.ts";
 
@@ -7,16 +8,9 @@ export const SQS2: PolicyRule = {
   rationale: "A message that keeps failing must be set aside for a person, not retried until it expires.",
   mirrors: "cdk-nag AwsSolutions-SQS3",
   check: (stack) => {
-    const queues = resourcesOf(stack, "aws_sqs_queue");
-    const deadLetterTargets = new Set(
-      queues.flatMap((queue) =>
-        queue.values.redrive_policy
-          ? [String(JSON.parse(String(queue.values.redrive_policy)).deadLetterTargetArn)]
-          : [],
-      ),
-    );
-    return queues
-      .filter((queue) => !deadLetterTargets.has(`\${${queue.address}.arn}`))
+    const deadLetterQueues = deadLetterQueueReferences(stack);
+    return resourcesOf(stack, "aws_sqs_queue")
+      .filter((queue) => !deadLetterQueues.has(`\${${queue.address}.arn}`))
       .flatMap((queue) => {
         if (!queue.values.redrive_policy) return [finding("SQS2", queue, "no redrive_policy")];
         const target = JSON.parse(String(queue.values.redrive_policy)).deadLetterTargetArn;

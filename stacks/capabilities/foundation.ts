@@ -11,6 +11,8 @@ import type { ServiceKey } from "../iam.ts";
 export interface Foundation {
   /** AWS partition (`aws`, `aws-cn`, ...), resolved without an AWS call so the stack plans offline. */
   readonly partition: string;
+  /** The partition's DNS suffix (`amazonaws.com`, ...), for service principals. */
+  readonly dnsSuffix: string;
   readonly key: EncryptionKey;
   readonly keyArn: string;
   /** The key with where the services that use it for roles answer, for `kms:ViaService` conditions. */
@@ -50,6 +52,7 @@ export function addFoundation(stack: TerraformStack, config: EnvironmentConfig):
     : undefined;
   return {
     partition: partition.partition,
+    dnsSuffix: partition.dnsSuffix,
     key,
     keyArn: key.key.arn,
     serviceKey: { arn: key.key.arn, region: config.region, dnsSuffix: partition.dnsSuffix },

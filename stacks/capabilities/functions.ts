@@ -10,8 +10,9 @@ import {
   type OperationSpec,
   operationsOn,
 } from "../../handlers/catalogue.ts";
-import { ENV } from "../../handlers/lib/environment.ts";
+import { ENV, PUBLISHER_ENV } from "../../handlers/lib/environment.ts";
 import { BundledFunction } from "../constructs/bundled-function.ts";
+import type { DomainEvents } from "../constructs/domain-events.ts";
 import { QueueSubscription } from "../constructs/queue-subscription.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
 import type { UserDirectory } from "../constructs/user-directory.ts";
@@ -36,6 +37,7 @@ export interface FunctionsProps {
   readonly queues: ServiceQueues<QueueName>;
   readonly websocket: WebSocketApi;
   readonly identity: UserDirectory;
+  readonly domainEvents: DomainEvents;
 }
 
 /**
@@ -96,6 +98,7 @@ function functionSpecs({
   queues: serviceQueues,
   websocket,
   identity,
+  domainEvents,
 }: FunctionsProps): Partial<Record<HandlerName, FunctionSpec>> {
   const queues = serviceQueues.queues;
   const { items, connections, requests } = storage;
@@ -203,6 +206,18 @@ function functionSpecs({
         [ENV.connectionsTable]: connections.table.name,
         [ENV.requestsTable]: requests.table.name,
         [ENV.websocketCallbackUrl]: websocket.callbackUrl,
+      },
+    },
+    "item-events": {
+      access: {
+        readsStream: items.table.streamArn,
+        putsEventsOn: domainEvents.bus.arn,
+        // Records it cannot publish go here, and Lambda's on-failure destination writes with this role too.
+        sendsTo: [domainEvents.failureQueue.queue],
+      },
+      environment: {
+        [PUBLISHER_ENV.eventBusName]: domainEvents.bus.name,
+        [PUBLISHER_ENV.failureQueueUrl]: domainEvents.failureQueue.queue.url,
       },
     },
   };

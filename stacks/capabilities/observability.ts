@@ -14,6 +14,7 @@ const RECORD_FAILURE_METRICS: Readonly<Record<string, readonly string[]>> = {
     COMMAND_QUEUES.map((queue) => [consumerOf(queue), ["RecordFailed", "CommandUnanswerable"]]),
   ),
   notification: ["RecordFailed", "NotificationUnanswerable"],
+  "item-events": ["RecordFailed"],
 };
 
 import type { Storage } from "./storage.ts";

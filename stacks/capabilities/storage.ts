@@ -33,6 +33,8 @@ export function addStorage(scope: Construct, config: EnvironmentConfig, keyArn: 
       tableName: `${prefix}-items`,
       partitionKey: "id",
       globalIndexes: [{ name: ITEMS_BY_OWNER_INDEX, partitionKey: "owner", sortKey: "created_at" }],
+      // Domain events come from the table: every committed change, with the item before and after it.
+      streamViewType: "NEW_AND_OLD_IMAGES",
     }),
     connections: new EncryptedTable(scope, "connections-table", {
       ...defaults,

@@ -24,6 +24,8 @@ export interface EncryptedTableProps {
   readonly ttlAttribute?: string;
   /** Global secondary indexes on string attributes. @default none */
   readonly globalIndexes?: readonly TableIndex[];
+  /** Turns the table's stream on, carrying these images of each change. @default no stream */
+  readonly streamViewType?: "KEYS_ONLY" | "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES";
 }
 
 /** An on-demand DynamoDB table encrypted with the environment's key. */
@@ -57,6 +59,7 @@ export class EncryptedTable extends Construct {
       pointInTimeRecovery: { enabled: props.pointInTimeRecovery },
       serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
       deletionProtectionEnabled: props.deletionProtection,
+      ...(props.streamViewType ? { streamEnabled: true, streamViewType: props.streamViewType } : {}),
     });
   }
 

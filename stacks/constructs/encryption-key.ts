@@ -73,7 +73,18 @@ export class EncryptionKey extends Construct {
           Resource: "*",
           Condition: { StringEquals: { "aws:SourceAccount": accountId } },
         },
+        {
+          // The event bus (encrypting its events, decrypting them to match rules) and its targets' dead-letter queues.
+          Sid: "AllowEventBridgeOfThisAccount",
+          Effect: "Allow",
+          Principal: { Service: `events.${dnsSuffix}` },
+          Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        },
       ]),
+      // EventBridge encrypts a connection's credentials with a customer-managed key only if the key carries this tag.
+      tags: { EventBridgeApiDestinations: "true" },
     });
     new KmsAlias(this, "alias", { name: `alias/${namePrefix}`, targetKeyId: this.key.keyId });
   }

@@ -74,6 +74,7 @@ describe("EncryptionKey", () => {
       "AllowCloudWatchLogsOfThisAccount",
       "AllowSqsSendersOfThisAccountViaSqs",
       "AllowCloudWatchAlarmsToPublishToTheEncryptedTopic",
+      "AllowEventBridgeOfThisAccount",
     ]);
   });
 });

@@ -144,6 +144,7 @@ const TRAFFIC: Traffic = {
   idleReceivesPerQueuePerMonth: 1000,
   tracing: { reservoirPerSecond: 0, rate: 0.1 },
   identity: { requestsPerActiveUser: 100, freeActiveUsers: 10_000, machineTokensPerClientPerMonth: 720 },
+  domainEvents: { changesPerRequest: 0.5, eventBytes: 1000 },
 };
 
 const input = (changes: Partial<EstimateInput> = {}): EstimateInput => ({

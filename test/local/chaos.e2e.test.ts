@@ -21,7 +21,15 @@ describe("npm run local --chaos: nothing lost, duplicated, resurrected or overwr
     });
 
     expect(report.commandsSent).toBeGreaterThan(40);
-    expect(report).toMatchObject({ lost: 0, itemsDuplicated: 0, itemsResurrected: 0, staleOverwrites: 0 });
+    expect(report).toMatchObject({
+      lost: 0,
+      itemsDuplicated: 0,
+      itemsResurrected: 0,
+      staleOverwrites: 0,
+      eventsMissing: 0,
+      eventsPhantom: 0,
+    });
+    expect(report.eventsPublished).toBeGreaterThan(0);
     expect(report.outcomesReceived).toBe(report.commandsSent);
     expect(report.outcomesStored).toBe(report.commandsSent);
     for (const misfortune of [

@@ -5,6 +5,7 @@ import { ENVIRONMENT_NAMES, ENVIRONMENTS } from "../../environments/index.ts";
 import { HANDLER_NAMES } from "../../handlers/catalogue.ts";
 import {
   asList,
+  findByReference,
   inlinePoliciesOfRole,
   resourcesOf,
   type StackJson,
@@ -14,6 +15,8 @@ import { synthesizedStack } from "../support/synthesized.ts";
 
 const KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab";
 const WEBSOCKET_API_ID = "ws0api1234";
+const STREAM_LABEL = "2026-11-22T10:00:00.000";
+const DESTINATION_ID = "0a1b2c3d-4e5f-6789-abcd-ef0123456789";
 
 /** Replaces each Terraform reference in a policy by the concrete ARN it will have in the account. */
 function concretePolicy(stack: StackJson, config: EnvironmentConfig, policyJson: string) {
@@ -25,9 +28,15 @@ function concretePolicy(stack: StackJson, config: EnvironmentConfig, policyJson:
       const values = stack.resource[type]?.[id];
       if (!values) throw new Error(`Unresolvable ${reference}`);
       const name = String(values.name);
+      const busOf = (rule: Record<string, unknown>) =>
+        String(findByReference(stack, rule.event_bus_name)?.values.name);
       const arns: Record<string, string> = {
         "aws_sqs_queue.arn": `arn:aws:sqs:${region}:${accountId}:${name}`,
         "aws_dynamodb_table.arn": `arn:aws:dynamodb:${region}:${accountId}:table/${name}`,
+        "aws_dynamodb_table.stream_arn": `arn:aws:dynamodb:${region}:${accountId}:table/${name}/stream/${STREAM_LABEL}`,
+        "aws_cloudwatch_event_bus.arn": `arn:aws:events:${region}:${accountId}:event-bus/${name}`,
+        "aws_cloudwatch_event_rule.arn": `arn:aws:events:${region}:${accountId}:rule/${busOf(values)}/${name}`,
+        "aws_cloudwatch_event_api_destination.arn": `arn:aws:events:${region}:${accountId}:api-destination/${name}/${DESTINATION_ID}`,
         "aws_kms_key.arn": `arn:aws:kms:${region}:${accountId}:key/${KEY_ID}`,
         "aws_cloudwatch_log_group.arn": `arn:aws:logs:${region}:${accountId}:log-group:${name}`,
         "aws_apigatewayv2_api.execution_arn": `arn:aws:execute-api:${region}:${accountId}:${WEBSOCKET_API_ID}`,
@@ -50,6 +59,13 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
   const logStream = (fn: string) =>
     `arn:aws:logs:${region}:${accountId}:log-group:/aws/lambda/${prefix}-${fn}:log-stream:2026/11/22/x`;
   const connection = `arn:aws:execute-api:${region}:${accountId}:${WEBSOCKET_API_ID}/live/POST/@connections/abc123=`;
+  const stream = (name: string) => `${table(name)}/stream/${STREAM_LABEL}`;
+  const bus = `arn:aws:events:${region}:${accountId}:event-bus/${prefix}-item-events`;
+  const destination = (webhook: string) =>
+    `arn:aws:events:${region}:${accountId}:api-destination/${prefix}-webhook-${webhook}/${DESTINATION_ID}`;
+  const rule = (name: string) => `arn:aws:events:${region}:${accountId}:rule/${prefix}-item-events/${name}`;
+  const [firstWebhook] = config.events.webhooks;
+  if (!firstWebhook) throw new Error(`${environment} has no webhook to simulate`);
 
   const policyOf = (roleName: string) => {
     const [attached, ...more] = inlinePoliciesOfRole(stack, roleName);
@@ -146,19 +162,29 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
       ],
     },
     "items-update": {
-      allowed: [["dynamodb:UpdateItem", table("items")], ...consume("update")],
+      allowed: [
+        ["dynamodb:UpdateItem", table("items")],
+        ["dynamodb:GetItem", table("items")],
+        ...consume("update"),
+      ],
       denied: [
         ["dynamodb:PutItem", table("items")],
         ["dynamodb:DeleteItem", table("items")],
         ["dynamodb:Scan", table("items")],
+        ["dynamodb:Query", `${table("items")}/index/owner-created-index`],
       ],
     },
     "items-delete": {
-      allowed: [["dynamodb:DeleteItem", table("items")], ...consume("delete")],
-      denied: [
-        ["dynamodb:PutItem", table("items")],
+      // A delete leaves a tombstone: it updates the row, and never removes it.
+      allowed: [
         ["dynamodb:UpdateItem", table("items")],
         ["dynamodb:GetItem", table("items")],
+        ...consume("delete"),
+      ],
+      denied: [
+        ["dynamodb:PutItem", table("items")],
+        ["dynamodb:DeleteItem", table("items")],
+        ["dynamodb:Scan", table("items")],
       ],
     },
     notification: {
@@ -179,6 +205,29 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
         ["dynamodb:UpdateItem", table("requests")],
         ["sqs:SendMessage", queue("notifications")],
         ["sqs:SendMessage", queue("create")],
+      ],
+    },
+    "item-events": {
+      allowed: [
+        ["dynamodb:GetRecords", stream("items")],
+        ["dynamodb:GetShardIterator", stream("items")],
+        ["dynamodb:DescribeStream", stream("items")],
+        ["dynamodb:ListStreams", "*"],
+        ["events:PutEvents", bus],
+        ["sqs:SendMessage", queue("item-events-failures")],
+        ["kms:Decrypt", key],
+        ["kms:GenerateDataKey", key],
+      ],
+      denied: [
+        ["dynamodb:GetItem", table("items")],
+        ["dynamodb:Scan", table("items")],
+        ["dynamodb:PutItem", table("items")],
+        ["dynamodb:GetRecords", stream("connections")],
+        ["events:PutEvents", `arn:aws:events:${region}:${accountId}:event-bus/default`],
+        ["events:InvokeApiDestination", destination(firstWebhook.name)],
+        ["sqs:SendMessage", queue(`webhook-${firstWebhook.name}-dlq`)],
+        ["sqs:SendMessage", queue("notifications")],
+        ["sqs:ReceiveMessage", queue("item-events-failures")],
       ],
     },
     "ws-authorizer": {
@@ -275,6 +324,65 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
     ] as const) {
       expect(await decide(role, action, resource), `${action} ${resource}`).toBe("ImplicitlyDenied");
     }
+  });
+
+  it.each(config.events.webhooks.map((webhook) => webhook.name))(
+    "lets the %s webhook's role invoke its own API destination and nothing else",
+    async (webhook) => {
+      const role = `${prefix}-webhook-${webhook}`;
+      expect(await decide(role, "events:InvokeApiDestination", destination(webhook))).toBe("Allowed");
+      for (const [action, resource] of [
+        ["events:InvokeApiDestination", destination("someone-else")],
+        ["events:PutEvents", bus],
+        ["sqs:SendMessage", queue(`webhook-${webhook}-dlq`)],
+        ["kms:Decrypt", key],
+      ] as const)
+        expect(await decide(role, action, resource), `${action} ${resource}`).toBe("ImplicitlyDenied");
+    },
+  );
+
+  it("lets EventBridge fill a target's dead-letter queue only for that target's rule, through the key", async () => {
+    const asEventBridge = async (action: string, resource: string, sourceArn: string) => {
+      const response = await runSimulation(
+        {
+          identityPolicies: [],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          resourcePolicy: resourcePolicyOf(resource),
+          request: {
+            action,
+            principal: "events.amazonaws.com",
+            resource: { accountId, resource },
+            contextVariables: {
+              "aws:SecureTransport": "true",
+              "aws:SourceArn": sourceArn,
+              "aws:SourceAccount": sourceArn.split(":")[4] ?? "",
+            },
+          },
+        },
+        {},
+      );
+      if (response.resultType === "error") throw new Error(`${action}: ${JSON.stringify(response.errors)}`);
+      return response.overallResult;
+    };
+    const webhookRule = rule(`${prefix}-webhook-${firstWebhook.name}`);
+    const webhookQueue = queue(`webhook-${firstWebhook.name}-dlq`);
+    expect(await asEventBridge("sqs:SendMessage", webhookQueue, webhookRule)).toBe("Allowed");
+    expect(
+      await asEventBridge("sqs:SendMessage", webhookQueue, rule(`${prefix}-item-events-audit`)),
+    ).not.toBe("Allowed");
+    expect(
+      await asEventBridge(
+        "sqs:SendMessage",
+        queue("item-events-audit-dlq"),
+        rule(`${prefix}-item-events-audit`),
+      ),
+    ).toBe("Allowed");
+    expect(await asEventBridge("sqs:SendMessage", queue("item-events-bus-dlq"), bus)).toBe("Allowed");
+    expect(await asEventBridge("kms:GenerateDataKey", key, webhookRule)).toBe("Allowed");
+    const foreignRule = webhookRule.replace(accountId, "999999999999");
+    expect(await asEventBridge("sqs:SendMessage", webhookQueue, foreignRule)).not.toBe("Allowed");
+    expect(await asEventBridge("kms:GenerateDataKey", key, foreignRule)).not.toBe("Allowed");
   });
 
   it("names only actions that exist in IAM, in every role, key and queue policy", async () => {

@@ -198,6 +198,45 @@ const BREAKS: Record<string, { environment: string; apply: (stack: StackJson) =>
       };
     },
   },
+  ESM3: {
+    environment: "dev",
+    apply: (stack) =>
+      delete first(
+        stack,
+        "aws_lambda_event_source_mapping",
+        (mapping) => mapping.destination_config !== undefined,
+      ).destination_config,
+  },
+  ESM4: {
+    environment: "dev",
+    apply: (stack) => {
+      first(
+        stack,
+        "aws_lambda_event_source_mapping",
+        (mapping) => mapping.bisect_batch_on_function_error !== undefined,
+      ).maximum_retry_attempts = -1;
+    },
+  },
+  EVB1: {
+    environment: "staging",
+    apply: (stack) => delete first(stack, "aws_cloudwatch_event_target").dead_letter_config,
+  },
+  EVB2: {
+    environment: "dev",
+    apply: (stack) => delete first(stack, "aws_cloudwatch_event_target").retry_policy,
+  },
+  EVB3: {
+    environment: "prod",
+    apply: (stack) => delete first(stack, "aws_cloudwatch_event_bus").kms_key_identifier,
+  },
+  EVB4: {
+    environment: "dev",
+    apply: (stack) => {
+      first(stack, "aws_cloudwatch_event_connection").auth_parameters = {
+        api_key: { key: "x-api-key", value: "a-real-partner-key" },
+      };
+    },
+  },
   IAM1: {
     environment: "dev",
     apply: (stack) =>

@@ -99,8 +99,14 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
       `dynamodb:GetItem on ${items}`,
       `dynamodb:Query on ${items}/index/owner-created-index`,
     ]);
-    expect(dataActions("items-update")).toEqual([`dynamodb:UpdateItem on ${items}`]);
-    expect(dataActions("items-delete")).toEqual([`dynamodb:DeleteItem on ${items}`]);
+    expect(dataActions("items-update")).toEqual([
+      `dynamodb:GetItem on ${items}`,
+      `dynamodb:UpdateItem on ${items}`,
+    ]);
+    expect(dataActions("items-delete")).toEqual([
+      `dynamodb:GetItem on ${items}`,
+      `dynamodb:UpdateItem on ${items}`,
+    ]);
     expect(dataActions("ws-connect")).toEqual([
       `dynamodb:PutItem on ${connections}`,
       `dynamodb:UpdateItem on ${connections}`,
@@ -126,13 +132,32 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
       `dynamodb:GetItem on ${requests}`,
       expect.stringMatching(/^execute-api:ManageConnections on /),
     ]);
+    const stream = items.replace(/\.arn\}$/, ".stream_arn}");
+    expect(dataActions("item-events")).toEqual([
+      `dynamodb:DescribeStream on ${stream}`,
+      `dynamodb:GetRecords on ${stream}`,
+      `dynamodb:GetShardIterator on ${stream}`,
+      "dynamodb:ListStreams on *",
+    ]);
+    expect((policies["item-events"] ?? []).filter((entry) => /^(events|sqs):/.test(entry)).sort()).toEqual([
+      expect.stringMatching(/^events:PutEvents on \$\{aws_cloudwatch_event_bus\.[\w-]+\.arn\}$/),
+      expect.stringMatching(
+        /^sqs:SendMessage on \$\{aws_sqs_queue\.domain-events_publisher-failures_queue_\w+\.arn\}$/,
+      ),
+    ]);
+    // Lambda requires ListStreams of a stream consumer; IAM offers no resource to scope it to.
+    const unscoped = (name: string) => [
+      ...(name === "item-events" ? ["dynamodb:ListStreams on *"] : []),
+      "xray:PutTelemetryRecords on *",
+      "xray:PutTraceSegments on *",
+    ];
     for (const [name, allowed] of Object.entries(policies)) {
       expect(
         allowed.filter((entry) => entry.split(" on ")[0]?.includes("*")),
         name,
       ).toEqual([]);
-      const wildcards = allowed.filter((entry) => entry.endsWith(" on *"));
-      expect(wildcards, name).toEqual(["xray:PutTelemetryRecords on *", "xray:PutTraceSegments on *"]);
+      const wildcards = allowed.filter((entry) => entry.endsWith(" on *")).sort();
+      expect(wildcards, name).toEqual(unscoped(name));
     }
   });
 
@@ -153,6 +178,14 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
       ]),
       `${prefix}-notification-RecordFailed`,
       `${prefix}-notification-NotificationUnanswerable`,
+      `${prefix}-item-events-RecordFailed`,
+      ...[
+        "item-events-bus-dlq",
+        "item-events-failures",
+        "item-events-audit-dlq",
+        ...config.events.webhooks.map((webhook) => `webhook-${webhook.name}-dlq`),
+      ].map((queue) => `${prefix}-${queue}-not-empty`),
+      `${prefix}-item-events-iterator-age`,
     ];
     expect([...names].sort()).toEqual(expected.sort());
   });
@@ -199,6 +232,9 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
         "rest_url",
         "connections_table_name",
         "dead_letter_queue_url",
+        "event_archive_arn",
+        "event_bus_name",
+        "item_events_failure_queue_url",
         "items_table_name",
         "requests_table_name",
         "websocket_url",
