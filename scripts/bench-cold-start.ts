@@ -21,7 +21,7 @@ import { websocketEmulation } from "../local/websocket/server.ts";
 import { readEventBuses, readStreamedTables } from "../synthesized/event-bus-model.ts";
 import { readStackModel, type StackModel } from "../synthesized/service-model.ts";
 import type { StackJson } from "../synthesized/stack-json.ts";
-import { commandBody, sqsEvent, sqsRecord, websocketEvent } from "../test/support/events.ts";
+import { ACCEPTED_AT, commandBody, sqsEvent, sqsRecord, websocketEvent } from "../test/support/events.ts";
 import { startWebSocketPeer, type WebSocketPeer } from "../test/support/websocket-peer.ts";
 import { median } from "./median.ts";
 
@@ -487,7 +487,7 @@ async function sampleEveryFunction(
               operation: "update",
               ...itemOf(index),
               payload: { name: "Desk lamp" },
-              requestedAt: 1_700_000_000_001,
+              requestedAt: ACCEPTED_AT + 1,
             }),
           ),
         ),
@@ -498,7 +498,7 @@ async function sampleEveryFunction(
         sqsScenario(
           "delete",
           requestIds.map((_, index) =>
-            commandBody({ operation: "delete", ...itemOf(index), requestedAt: 1_700_000_000_002 }),
+            commandBody({ operation: "delete", ...itemOf(index), requestedAt: ACCEPTED_AT + 2 }),
           ),
         ),
     ],

@@ -79,9 +79,7 @@ export function functionPermissions(access: FunctionAccess, key: ServiceKey): Po
     statements.push(allow("PutEvents", ["events:PutEvents"], [access.putsEventsOn]));
   }
   if (access.managesConnections) {
-    statements.push(
-      allow("PostToConnections", ["execute-api:ManageConnections"], [access.managesConnections]),
-    );
+    statements.push(allow("UseConnections", ["execute-api:ManageConnections"], [access.managesConnections]));
   }
   if (keyActions.size > 0) statements.push(useKeyVia(key, [...keyActions], keyServices));
   return statements;

@@ -4,7 +4,7 @@ import {
   OPERATIONS,
   type Operation,
 } from "../handlers/catalogue.ts";
-import { DESCRIPTION_MAX, NAME_MAX } from "../handlers/lib/limits.ts";
+import { DESCRIPTION_MAX, NAME_MAX, TEXT_PATTERN } from "../handlers/lib/limits.ts";
 import type { CommandRoute } from "./api-templates.ts";
 import type { CommandQueueName } from "./names.ts";
 
@@ -43,8 +43,8 @@ function commandRoute(operation: Operation): CommandRouteSpec {
 export const COMMAND_ROUTES: readonly CommandRouteSpec[] = OPERATIONS.map(commandRoute);
 
 const itemFields = {
-  name: { type: "string", minLength: 1, maxLength: NAME_MAX },
-  description: { type: "string", maxLength: DESCRIPTION_MAX },
+  name: { type: "string", minLength: 1, maxLength: NAME_MAX, pattern: TEXT_PATTERN },
+  description: { type: "string", maxLength: DESCRIPTION_MAX, pattern: TEXT_PATTERN },
 } as const;
 
 /**

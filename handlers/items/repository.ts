@@ -8,9 +8,8 @@ import { isConditionalCheckFailure, PermanentError } from "../lib/errors.ts";
 const table = () => requireEnv(ENV.itemsTable);
 
 /**
- * A tombstone outlives every copy of a command that could still arrive: 14 days in a queue, up to 14 more in
- * the DLQ, and a redrive. Until it expires, a late create cannot resurrect the item and a late update finds it
- * deleted.
+ * A tombstone outlives every command that may still be applied (`COMMAND_MAX_AGE_SECONDS`): until it expires (the
+ * items table's TTL removes it), a late create cannot resurrect the item and a late update finds it deleted.
  */
 export const TOMBSTONE_RETENTION_SECONDS = 30 * 24 * 60 * 60;
 
@@ -225,7 +224,9 @@ export async function updateItem(
     if (stored.last_request_id === change.requestId) return publicView(stored);
     throw new PermanentError(
       "CONFLICT",
-      `item ${id} was changed by a request accepted after this one; this update was not applied`,
+      // Whether this update was applied before that one (its outcome lost and redelivered) or never, the item now
+      // holds the later change: this one is superseded either way.
+      `item ${id} was changed by a request accepted after this one, which supersedes this update`,
     );
   }
 }

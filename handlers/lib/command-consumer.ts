@@ -12,6 +12,7 @@ import {
 } from "./contracts.ts";
 import { PermanentError } from "./errors.ts";
 import { backOff, isPermanentSdkFault } from "./faults.ts";
+import { COMMAND_MAX_AGE_SECONDS } from "./limits.ts";
 import { errorOutcome, publishOutcome, successOutcome } from "./outcomes.ts";
 import { logger, metrics } from "./powertools.ts";
 
@@ -33,12 +34,24 @@ export function createCommandConsumer(handlers: OperationHandlers) {
 
   const processRecord = async (record: SQSRecord): Promise<void> => {
     const command = parseCommand(record);
+    const ageSeconds = (Date.now() - command.requestedAt) / 1000;
+    if (ageSeconds > COMMAND_MAX_AGE_SECONDS)
+      throw new PermanentError(
+        "REFUSED",
+        `the command was accepted ${Math.floor(ageSeconds / 86_400)} days ago, longer than the ${COMMAND_MAX_AGE_SECONDS / 86_400} days a command may wait: send the request again`,
+      );
     const operate = handlers[command.operation];
     if (!operate) {
       throw new PermanentError("VALIDATION", `operation "${command.operation}" is not served by this queue`);
     }
     const result = await operate(command, record);
-    await publishOutcome(command.owner, successOutcome(command.requestId, command.operation, result));
+    try {
+      await publishOutcome(command.owner, successOutcome(command.requestId, command.operation, result));
+    } catch (error) {
+      // The change is stored: whatever the send's error, answering it as refused would tell the client a lie.
+      // Retried instead; the operation is idempotent by request id, so the retry answers the same success.
+      throw new OutcomeNotSent(error);
+    }
   };
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {
@@ -72,6 +85,8 @@ export function createCommandConsumer(handlers: OperationHandlers) {
       }
       logger.warn("Command rejected", { requestId, code: permanent.code, reason: permanent.message });
       metrics.addMetric("CommandRejected", MetricUnit.Count, 1);
+      // A service refusing a valid command is never the client's doing: an alarm watches this one.
+      if (permanent.code === "REFUSED") metrics.addMetric("CommandRefused", MetricUnit.Count, 1);
       await publishOutcome(
         owner,
         errorOutcome(
@@ -104,6 +119,7 @@ export function createCommandConsumer(handlers: OperationHandlers) {
  */
 function asPermanent(error: unknown): PermanentError | undefined {
   if (error instanceof PermanentError) return error;
+  if (error instanceof OutcomeNotSent) return undefined;
   if (!isPermanentSdkFault(error)) return undefined;
   const name = (error as Error).name;
   logger.error("Command refused by a service: not retried", { error });
@@ -111,6 +127,16 @@ function asPermanent(error: unknown): PermanentError | undefined {
     name === "ValidationException" ? "VALIDATION" : "REFUSED",
     `the command could not be carried out (${name})`,
   );
+}
+
+/** The outcome of a command that was carried out could not be sent: always retried, never answered as a failure. */
+class OutcomeNotSent extends Error {
+  constructor(override readonly cause: unknown) {
+    super(
+      `the outcome could not be sent: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`,
+    );
+    this.name = "OutcomeNotSent";
+  }
 }
 
 function parseCommand(record: SQSRecord): Command {

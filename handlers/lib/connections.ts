@@ -3,6 +3,12 @@ import { documentClient } from "./dynamodb.ts";
 import { ENV, requireEnv } from "./environment.ts";
 import { isConditionalCheckFailure } from "./errors.ts";
 
+/**
+ * A connection this young may still be inside its `$connect`: API Gateway answers 410 to `@connections` until the
+ * handshake completes, so such a 410 is not a gone client.
+ */
+export const CONNECT_GRACE_MS = 30_000;
+
 /** API Gateway closes a WebSocket after two hours, so a record older than that is garbage. */
 export const CONNECTION_TTL_SECONDS = 2 * 60 * 60;
 
@@ -45,13 +51,15 @@ export class TooManyConnections extends Error {
 }
 
 /**
- * Registers a socket with its user (refusing one beyond `limit`), then stores the connection. If the second
- * write fails the first is undone, best effort; an entry left behind is forgotten when a push finds it gone.
+ * Registers a socket with its user (refusing one beyond `limit` open ones), then stores the connection. If the
+ * second write fails the first is undone, best effort; an entry left behind is forgotten when a push finds it
+ * gone, or when it stands between its user and a new socket (`isOpen` asks `@connections`).
  */
 export async function saveConnection(
   connection: Pick<Connection, "connectionId" | "owner" | "requestId">,
   now: Date,
   limit: number,
+  isOpen: (connectionId: string) => Promise<boolean>,
 ): Promise<void> {
   const expiresAt = Math.floor(now.getTime() / 1000) + CONNECTION_TTL_SECONDS;
   const item: Connection = {
@@ -62,14 +70,33 @@ export async function saveConnection(
   };
   item.socketEntry = entryOf(item);
   try {
+    await registerSocket(connection.owner, item.socketEntry, expiresAt, limit);
+  } catch (error) {
+    if (!(error instanceof TooManyConnections)) throw error;
+    // `$disconnect` is best effort: sockets a lost one left behind must not lock their user out. Forget those
+    // that cannot be open any more, and try once more.
+    if ((await forgetClosedSockets(connection.owner, now, isOpen)) === 0) throw error;
+    await registerSocket(connection.owner, item.socketEntry, expiresAt, limit);
+  }
+  try {
+    await documentClient.send(new PutCommand({ TableName: table(), Item: item }));
+  } catch (error) {
+    await forgetSocket(connection.owner, item.socketEntry).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Adds a socket to its user's set, unless the set is full: the count and the add are one conditional write. */
+async function registerSocket(owner: string, entry: string, expiresAt: number, limit: number): Promise<void> {
+  try {
     await documentClient.send(
       new UpdateCommand({
         TableName: table(),
-        Key: ownerKey(connection.owner),
+        Key: ownerKey(owner),
         UpdateExpression: "ADD sockets :entry SET expiresAt = :expiresAt",
         ConditionExpression: "attribute_not_exists(sockets) OR size(sockets) < :limit",
         ExpressionAttributeValues: {
-          ":entry": new Set([item.socketEntry]),
+          ":entry": new Set([entry]),
           ":expiresAt": expiresAt,
           ":limit": limit,
         },
@@ -80,12 +107,29 @@ export async function saveConnection(
       throw new TooManyConnections(`at most ${limit} open connections per user`);
     throw error;
   }
-  try {
-    await documentClient.send(new PutCommand({ TableName: table(), Item: item }));
-  } catch (error) {
-    await forgetSocket(connection.owner, item.socketEntry).catch(() => undefined);
-    throw error;
-  }
+}
+
+/**
+ * Forgets the user's sockets that are closed: older than API Gateway's two-hour limit, or, past the handshake's
+ * grace, answered `410 Gone` by `@connections`. Returns how many it forgot.
+ */
+async function forgetClosedSockets(
+  owner: string,
+  now: Date,
+  isOpen: (connectionId: string) => Promise<boolean>,
+): Promise<number> {
+  const sockets = await socketsOf(owner);
+  const age = (socket: Socket) => now.getTime() - Date.parse(socket.connectedAt);
+  const closed = await Promise.all(
+    sockets.map(async (socket) => {
+      if (!(age(socket) <= CONNECTION_TTL_SECONDS * 1000)) return true;
+      // A younger socket may be inside its own $connect, which @connections answers 410 too.
+      return age(socket) > CONNECT_GRACE_MS && !(await isOpen(socket.connectionId));
+    }),
+  );
+  const gone = sockets.filter((_, index) => closed[index]);
+  await Promise.all(gone.map((socket) => forgetGoneSocket(owner, socket)));
+  return gone.length;
 }
 
 /** Removes a socket from its user's set. */

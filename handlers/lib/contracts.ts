@@ -1,7 +1,7 @@
 // zod/mini is the tree-shakeable build: the full API would add about 440 KB to every bundle.
 import * as z from "zod/mini";
 import { OPERATIONS, type Operation } from "../catalogue.ts";
-import { DESCRIPTION_MAX, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NAME_MAX } from "./limits.ts";
+import { DESCRIPTION_MAX, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NAME_MAX, TEXT_PATTERN } from "./limits.ts";
 
 export { DESCRIPTION_MAX, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NAME_MAX, OPERATIONS, type Operation };
 
@@ -18,15 +18,17 @@ export const ownerSchema = z.string().check(z.regex(/^[A-Za-z0-9-]{1,128}$/, "mu
 
 export const operationSchema = z.enum(OPERATIONS as [Operation, ...Operation[]]);
 
+const text = z.regex(new RegExp(TEXT_PATTERN), "must not contain U+FFFE or U+FFFF");
 const name = z
   .string()
   .check(
     z.minLength(1, "must not be empty"),
     z.maxLength(NAME_MAX, `must be at most ${NAME_MAX} characters`),
+    text,
   );
 const description = z
   .string()
-  .check(z.maxLength(DESCRIPTION_MAX, `must be at most ${DESCRIPTION_MAX} characters`));
+  .check(z.maxLength(DESCRIPTION_MAX, `must be at most ${DESCRIPTION_MAX} characters`), text);
 
 export const createPayloadSchema = z.strictObject({ name, description: z.optional(description) });
 export const updatePayloadSchema = z

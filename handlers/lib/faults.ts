@@ -4,36 +4,29 @@ import { ENV } from "./environment.ts";
 import { logger } from "./powertools.ts";
 import { sqsClient } from "./sqs.ts";
 
-/** Error names AWS services use for "slow down": retryable, whatever their `$fault` says. */
-const THROTTLING = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "ProvisionedThroughputExceededException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "TooManyRequestsException",
-  "LimitExceededException",
-  "SlowDown",
-  "TransactionInProgressException",
+/**
+ * Errors a retry of the same command cannot fix, because the command itself is what the service refuses: an
+ * item or expression DynamoDB cannot store, a message SQS cannot carry. Everything else is retried, `$fault:
+ * "client"` included: access denied while a role's change propagates, a KMS key throttled (`KmsThrottled` is a
+ * client fault) or disabled, a table not yet created. Those are the environment's faults; they heal, or reach the
+ * DLQ, from which an operator redrives them once fixed.
+ */
+const REFUSALS_OF_THE_COMMAND = new Set([
+  "ValidationException",
+  "ItemCollectionSizeLimitExceededException",
+  "InvalidMessageContents",
+  "MessageTooLong",
 ]);
 
-interface ServiceFault {
-  name?: string;
-  $fault?: "client" | "server";
-  $retryable?: { throttling?: boolean };
-}
-
 /**
- * Whether an AWS SDK error is the caller's fault and would fail again on retry: the SDK's own `$fault` says
- * `client` and it is not throttling. Retrying such a command only carries it to the DLQ minutes later; it is
- * answered instead. Everything else (server faults, throttling, timeouts, network errors) is retried.
+ * Whether an AWS SDK error refuses the command itself, so it would fail again on every retry: the SDK says
+ * `$fault: "client"` and the error is one of the few that are about the request's content. Retrying such a
+ * command only carries it to the DLQ minutes later; it is answered instead.
  */
 export function isPermanentSdkFault(error: unknown): boolean {
-  const fault = error as ServiceFault | undefined;
+  const fault = error as { name?: string; $fault?: "client" | "server" } | undefined;
   if (!fault || typeof fault !== "object" || fault.$fault !== "client") return false;
-  if (fault.$retryable?.throttling || THROTTLING.has(String(fault.name))) return false;
-  return true;
+  return REFUSALS_OF_THE_COMMAND.has(String(fault.name));
 }
 
 /** Seconds to wait before the next receive of a message that failed its `receiveCount`-th time. */

@@ -30,13 +30,24 @@ export function errorOutcome(
   };
 }
 
+/**
+ * JSON that SQS accepts: it refuses U+FFFE and U+FFFF (outside the XML character set it allows), which JSON
+ * carries unescaped; escaped, the document means the same. Lone surrogates JSON.stringify escapes itself.
+ */
+export function sqsSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\uFFFE\uFFFF]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16)}`,
+  );
+}
+
 /** Sends the outcome and whose it is to the notifications queue, with the triage attributes commands carry. */
 export async function publishOutcome(owner: string, outcome: Outcome): Promise<void> {
   const notification: Notification = { owner, outcome };
   await sqsClient.send(
     new SendMessageCommand({
       QueueUrl: requireEnv(ENV.notificationsQueueUrl),
-      MessageBody: JSON.stringify(notification),
+      MessageBody: sqsSafeJson(notification),
       MessageAttributes: {
         operation: { DataType: "String", StringValue: outcome.operation },
         requestId: { DataType: "String", StringValue: outcome.requestId },

@@ -1,4 +1,5 @@
 import type { Context } from "aws-lambda";
+import { CONNECT_GRACE_MS } from "./connections.ts";
 import type { Outcome } from "./contracts.ts";
 import { logger } from "./powertools.ts";
 import { sendFrame } from "./websocket-client.ts";
@@ -9,11 +10,6 @@ const PUSH_CONCURRENCY = 10;
 const PUSH_ATTEMPTS = 3;
 /** What each push leaves of the invocation's time, so the batch response still gets out. */
 const TIME_RESERVE_MS = 2_000;
-/**
- * A connection this young may still be inside its `$connect`: API Gateway answers 410 to a push until the
- * handshake completes, so such a 410 is not a gone client, and its row must stay.
- */
-export const CONNECT_GRACE_MS = 30_000;
 /** API Gateway's limit on a WebSocket frame posted to `@connections`. */
 export const WEBSOCKET_FRAME_LIMIT_BYTES = 128 * 1024;
 

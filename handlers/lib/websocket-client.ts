@@ -1,5 +1,6 @@
 import {
   ApiGatewayManagementApiClient,
+  GetConnectionCommand,
   GoneException,
   PostToConnectionCommand,
 } from "@aws-sdk/client-apigatewaymanagementapi";
@@ -23,6 +24,21 @@ export function websocketConnections(): ApiGatewayManagementApiClient {
   return connectionsClient;
 }
 
+const isGone = (error: unknown) =>
+  error instanceof GoneException ||
+  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410;
+
+/** Whether a connection is open, as `@connections` knows it (410 Gone: closed, or not yet through `$connect`). */
+export async function isConnectionOpen(connectionId: string): Promise<boolean> {
+  try {
+    await websocketConnections().send(new GetConnectionCommand({ ConnectionId: connectionId }));
+    return true;
+  } catch (error) {
+    if (isGone(error)) return false;
+    throw error;
+  }
+}
+
 /** Sends one frame; reports `gone` when the client has disconnected (HTTP 410) so the caller can forget it. */
 export async function sendFrame(connectionId: string, frame: unknown): Promise<"sent" | "gone"> {
   try {
@@ -31,12 +47,7 @@ export async function sendFrame(connectionId: string, frame: unknown): Promise<"
     );
     return "sent";
   } catch (error) {
-    if (
-      error instanceof GoneException ||
-      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410
-    ) {
-      return "gone";
-    }
+    if (isGone(error)) return "gone";
     throw error;
   }
 }

@@ -1,9 +1,10 @@
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { CognitoJwtVerifier } from "aws-jwt-verify";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { ALL_SCOPES } from "../catalogue.ts";
 import { ENV, requireEnv } from "../lib/environment.ts";
-import { logger } from "../lib/powertools.ts";
+import { logger, metrics } from "../lib/powertools.ts";
 import { cognitoJwksFetcher } from "./jwks-fetcher.ts";
 
 // Once per execution environment: the JWKS is fetched on first use and cached for every later invocation.
@@ -21,8 +22,9 @@ const verifier = CognitoJwtVerifier.create(
 /**
  * The `$connect` authorizer: verifies the Cognito access token in `?token=` (signature against the pool's
  * JWKS, issuer, expiry and not-before, `token_use`, app client, scope) and allows the connection as the token's
- * `sub`. Denies by default: anything wrong throws `Unauthorized`, which API Gateway answers with 401 before
- * `$connect` runs, so a refused token never leaves a connection row. The reason is logged, never answered.
+ * `sub`. Anything wrong is denied with a policy, not an exception: API Gateway answers 403 before `$connect`
+ * runs, so a refused token never leaves a connection row, and a stranger's junk tokens count as refusals, not
+ * as this function's errors (which page someone). The reason is logged, never answered.
  */
 export const handler = async (
   event: APIGatewayRequestAuthorizerEvent,
@@ -31,18 +33,29 @@ export const handler = async (
   try {
     if (!token) throw new Error("no token in the query string");
     const payload = await verifier.verify(token);
-    return {
-      principalId: payload.sub,
-      policyDocument: {
-        Version: "2012-10-17",
-        Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: event.methodArn }],
-      },
-      context: { clientId: String(payload.client_id) },
-    };
+    return policy(payload.sub, "Allow", event.methodArn, { clientId: String(payload.client_id) });
   } catch (error) {
     logger.warn("WebSocket connection refused", {
       reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
     });
-    throw new Error("Unauthorized");
+    metrics.addMetric("ConnectionRefused", MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+    return policy("refused", "Deny", event.methodArn);
   }
 };
+
+function policy(
+  principalId: string,
+  effect: "Allow" | "Deny",
+  methodArn: string,
+  context?: Record<string, string>,
+): APIGatewayAuthorizerResult {
+  return {
+    principalId,
+    policyDocument: {
+      Version: "2012-10-17",
+      Statement: [{ Action: "execute-api:Invoke", Effect: effect, Resource: methodArn }],
+    },
+    ...(context ? { context } : {}),
+  };
+}

@@ -3,6 +3,7 @@ import { saveConnection, TooManyConnections } from "../lib/connections.ts";
 import { describeIssues, ownerSchema, requestIdSchema } from "../lib/contracts.ts";
 import { ENV, requireEnv } from "../lib/environment.ts";
 import { logger } from "../lib/powertools.ts";
+import { isConnectionOpen } from "../lib/websocket-client.ts";
 import { respond } from "./responses.ts";
 
 /**
@@ -40,6 +41,7 @@ export const handler = async (event: ConnectEvent): Promise<APIGatewayProxyResul
       { connectionId, owner: owner.data, ...(narrowed?.success ? { requestId: narrowed.data } : {}) },
       new Date(),
       limit,
+      isConnectionOpen,
     );
   } catch (error) {
     if (!(error instanceof TooManyConnections)) throw error;

@@ -7,6 +7,9 @@ import { frameFor } from "../lib/push.ts";
 import { sendFrame } from "../lib/websocket-client.ts";
 import { respond } from "./responses.ts";
 
+/** Characters of an unknown action echoed back in the error frame. */
+const ECHO_MAX = 100;
+
 /**
  * Answers `{"action":"status","requestId":"..."}` with the stored outcome of one of the caller's requests, or a
  * pending frame, so a client that connected after the work finished (or missed a push) still learns the
@@ -16,9 +19,12 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<A
   const { connectionId } = event.requestContext;
   const message = readMessage(event.body);
   if (message.action !== "status") {
+    // Echoed at most this long: a client's 128 KB action must not become a frame over the 128 KB a post takes.
+    const action = JSON.stringify(message.action ?? null);
+    const echoed = action.length > ECHO_MAX ? `${action.slice(0, ECHO_MAX)}...` : action;
     await sendFrame(connectionId, {
       type: "error",
-      error: `unknown action ${JSON.stringify(message.action ?? null)}; send {"action":"status","requestId":"..."}`,
+      error: `unknown action ${echoed}; send {"action":"status","requestId":"..."}`,
     });
     return respond(400, { error: "unknown action" });
   }

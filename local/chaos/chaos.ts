@@ -16,6 +16,8 @@ export interface ChaosRates {
   readonly indexLagMs: number;
   /** API Gateway completes a WebSocket handshake up to this long after `$connect` returned (410 to pushes meanwhile). */
   readonly connectCompletionMs: number;
+  /** A closed socket's `$disconnect` never runs (API Gateway delivers it best effort). */
+  readonly disconnectLoss: number;
 }
 
 export const DEFAULT_CHAOS: ChaosRates = {
@@ -25,6 +27,7 @@ export const DEFAULT_CHAOS: ChaosRates = {
   sdkFault: 0.05,
   indexLagMs: 500,
   connectCompletionMs: 300,
+  disconnectLoss: 0.1,
 };
 
 /** A seeded source of misfortune; `Chaos.none` decides nothing ever goes wrong. */
@@ -36,6 +39,7 @@ export class Chaos {
     sdkFault: 0,
     indexLagMs: 0,
     connectCompletionMs: 0,
+    disconnectLoss: 0,
   });
 
   /** How often each kind of misfortune struck, for the runner's stats. */

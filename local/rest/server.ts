@@ -4,6 +4,7 @@ import { DynamoDBClient, GetItemCommand, type GetItemCommandInput } from "@aws-s
 import Ajv from "ajv-draft-04";
 import { matchRoute, type RestApiTable, type RouteSpec, selectResponse } from "../../synthesized/rest-api.ts";
 import type { LocalEmulation } from "../emulations.ts";
+import { sendChecked } from "../sqs/actions.ts";
 import type { SqsBroker } from "../sqs/broker.ts";
 import { SqsError } from "../sqs/errors.ts";
 import { parseSendMessage, SqsRequestError } from "../sqs/query-request.ts";
@@ -171,7 +172,7 @@ export async function startRestServer(
             { DataType: value.dataType, StringValue: value.stringValue },
           ]),
         );
-        const sent = options.broker.send(options.queueOfUri(uri), call.messageBody, attributes);
+        const sent = sendChecked(options.broker, options.queueOfUri(uri), call.messageBody, attributes);
         return {
           status: 200,
           body: `<SendMessageResponse><MessageId>${sent.messageId}</MessageId></SendMessageResponse>`,

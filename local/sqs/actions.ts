@@ -1,5 +1,11 @@
 import type { SqsBroker, StoredMessage } from "./broker.ts";
-import { invalidParameter, missingParameter, queueDoesNotExist, SqsError } from "./errors.ts";
+import {
+  invalidParameter,
+  missingParameter,
+  queueDoesNotExist,
+  SQS_ERROR_MESSAGES,
+  SqsError,
+} from "./errors.ts";
 import { md5OfAttributes, type StringAttribute } from "./md5.ts";
 import { LOCAL_ACCOUNT_ID, queueAttributes } from "./queue-attributes.ts";
 
@@ -77,21 +83,9 @@ export function sqsActions(
     SendMessage: (input) => {
       const queue = queueOf(input);
       const body = requiredString(input, "MessageBody");
-      if (!MESSAGE_CHARACTERS.test(body))
-        throw new SqsError(
-          "InvalidMessageContents",
-          "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
-        );
       const attributes = messageAttributesOf(input);
-      const size = Buffer.byteLength(body) + attributesSize(attributes);
-      const maximum = broker.spec(queue).maximumMessageSize ?? 262_144;
-      if (size > maximum)
-        throw new SqsError(
-          "InvalidParameterValue",
-          `One or more parameters are invalid. Reason: Message must be shorter than ${maximum} bytes.`,
-        );
       const delay = optionalInteger(input, "DelaySeconds", atMost(MAX_DELAY_SECONDS));
-      const sent = broker.send(queue, body, attributes, delay);
+      const sent = sendChecked(broker, queue, body, attributes, delay);
       return {
         MessageId: sent.messageId,
         MD5OfMessageBody: sent.md5OfBody,
@@ -317,6 +311,29 @@ function messageAttributesOf(input: ActionInput): Record<string, StringAttribute
     attributes[name] = { DataType: dataType, StringValue: value };
   }
   return attributes;
+}
+
+/**
+ * Sends a message as SQS accepts one: only characters of its XML character set, and at most the queue's maximum
+ * size (body and attributes). API Gateway's SQS integrations and the SDKs reach this same check.
+ */
+export function sendChecked(
+  broker: SqsBroker,
+  queue: string,
+  body: string,
+  attributes: Readonly<Record<string, StringAttribute>>,
+  delaySeconds?: number,
+) {
+  if (!MESSAGE_CHARACTERS.test(body))
+    throw new SqsError("InvalidMessageContents", SQS_ERROR_MESSAGES.InvalidMessageContents ?? "");
+  const size = Buffer.byteLength(body) + attributesSize(attributes);
+  const maximum = broker.spec(queue).maximumMessageSize ?? 262_144;
+  if (size > maximum)
+    throw new SqsError(
+      "InvalidParameterValue",
+      `One or more parameters are invalid. Reason: Message must be shorter than ${maximum} bytes.`,
+    );
+  return broker.send(queue, body, attributes, delaySeconds);
 }
 
 function attributesSize(attributes: Readonly<Record<string, StringAttribute>>): number {

@@ -4,7 +4,7 @@ import { Chaos } from "../chaos/chaos.ts";
 import type { LocalEmulation } from "../emulations.ts";
 import { type ActionInput, sqsActions } from "./actions.ts";
 import type { SqsBroker } from "./broker.ts";
-import { SqsError } from "./errors.ts";
+import { SQS_ERROR_MESSAGES, SqsError, type SqsErrorShape } from "./errors.ts";
 import { parseQueryRequest, queryError, queryResponse } from "./query-protocol.ts";
 import { LOCAL_ACCOUNT_ID } from "./queue-attributes.ts";
 
@@ -15,11 +15,15 @@ export interface SqsEndpoint {
    * Makes the next `count` calls whose input `matches` fail with a throttling error, as SQS does under load.
    * Matching on the input keeps a test exact when a handler sends several messages concurrently.
    */
-  throttle(matches: (input: ActionInput) => boolean, count?: number): void;
+  /** Makes the next `count` requests `matches` selects fail with SQS's error `shape` (default: throttling). */
+  refuseNext(matches: (input: ActionInput) => boolean, count?: number, shape?: SqsErrorShape): void;
   close(): Promise<void>;
 }
 
 const JSON_CONTENT_TYPE = "application/x-amz-json-1.0";
+
+const CHAOS_FAULTS: readonly SqsErrorShape[] = ["InternalError", "RequestThrottled", "KmsThrottled"];
+
 const TARGET_PREFIX = "AmazonSQS.";
 
 /**
@@ -33,7 +37,11 @@ export async function startSqsEndpoint(
   port = 0,
   chaos = Chaos.none,
 ): Promise<SqsEndpoint> {
-  let throttled = { matches: (_input: ActionInput) => false, count: 0 };
+  let refusing = {
+    matches: (_input: ActionInput) => false,
+    count: 0,
+    shape: "RequestThrottled" as SqsErrorShape,
+  };
   // Aborts pending long polls when the endpoint closes, so closing never waits for a receive's wait time.
   const closing = new AbortController();
   let endpointUrl = "";
@@ -43,14 +51,15 @@ export async function startSqsEndpoint(
   const perform = async (action: string, input: ActionInput) => {
     const handler = actions[action];
     if (!handler) throw new SqsError("InvalidAction", `The action ${action} is not valid for this endpoint.`);
-    if (throttled.count > 0 && throttled.matches(input)) {
-      throttled.count -= 1;
-      throw new SqsError("RequestThrottled", "Rate exceeded");
+    if (refusing.count > 0 && refusing.matches(input)) {
+      refusing.count -= 1;
+      throw new SqsError(refusing.shape, SQS_ERROR_MESSAGES[refusing.shape] ?? "Refused");
     }
-    if (chaos.strikes("SQS call failed", chaos.rates.sdkFault))
-      throw chaos.random() < 0.5
-        ? new SqsError("InternalError", "We encountered an internal error. Please try again.")
-        : new SqsError("RequestThrottled", "Rate exceeded");
+    if (chaos.strikes("SQS call failed", chaos.rates.sdkFault)) {
+      // What SQS answers when it, or the queue's KMS key, cannot serve now: all three heal on retry.
+      const shape = CHAOS_FAULTS[Math.floor(chaos.random() * CHAOS_FAULTS.length)] ?? "InternalError";
+      throw new SqsError(shape, SQS_ERROR_MESSAGES[shape] ?? "Refused");
+    }
     return handler(input, closing.signal);
   };
 
@@ -129,8 +138,8 @@ export async function startSqsEndpoint(
   return {
     url: endpointUrl,
     queueUrl,
-    throttle: (matches, count = 1) => {
-      throttled = { matches, count };
+    refuseNext: (matches, count = 1, shape = "RequestThrottled") => {
+      refusing = { matches, count, shape };
     },
     close: () => {
       closing.abort();

@@ -12,6 +12,8 @@ const WIRE = {
   InvalidBatchEntryId: { code: "AWS.SimpleQueueService.InvalidBatchEntryId", status: 400 },
   InvalidMessageContents: { code: "InvalidMessageContents", status: 400 },
   InvalidParameterValue: { code: "InvalidParameterValue", status: 400 },
+  // KMS throttling the queue's key: a client fault by SQS's model, and retryable. Chaos answers it too.
+  KmsThrottled: { code: "KMS.ThrottlingException", status: 400 },
   // SQS's own fault, retryable: what the runner's chaos answers now and then.
   InternalError: { code: "InternalError", status: 500 },
   MessageNotInflight: { code: "AWS.SimpleQueueService.MessageNotInflight", status: 400 },
@@ -26,6 +28,15 @@ const WIRE = {
 } as const;
 
 export type SqsErrorShape = keyof typeof WIRE;
+
+/** SQS's wording of the errors the endpoint raises in more than one place. */
+export const SQS_ERROR_MESSAGES: Partial<Record<SqsErrorShape, string>> = {
+  InternalError: "We encountered an internal error. Please try again.",
+  RequestThrottled: "Rate exceeded",
+  KmsThrottled: "The request was denied due to request throttling. (Service: AWSKMS; Status Code: 400)",
+  InvalidMessageContents:
+    "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
+};
 
 /** A request SQS refuses: the caller's fault (`Sender`), but for `InternalError`, SQS's own (`Receiver`). */
 export class SqsError extends Error {

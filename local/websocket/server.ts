@@ -17,9 +17,21 @@ export interface WebSocketServerOptions {
   readonly stage: string;
   readonly port: number;
   readonly log: (line: string) => void;
-  /** Handshakes that complete a little after `$connect` returned, and `@connections` calls that fail. @default none */
+  /**
+   * Handshakes that complete a little after `$connect` returned, `@connections` calls that fail, `$disconnect`s
+   * lost. @default none
+   */
   readonly chaos?: Chaos;
+  /**
+   * API Gateway's connection limits: closed after this long without a message from the client, and after this
+   * long at all. @default 10 minutes idle, 2 hours in all
+   */
+  readonly connectionLimits?: { readonly idleMs: number; readonly durationMs: number };
 }
+
+/** API Gateway's limit on one message a client sends; a larger one closes the connection (1009). */
+export const INBOUND_MESSAGE_LIMIT_BYTES = 128 * 1024;
+const CONNECTION_LIMITS = { idleMs: 10 * 60_000, durationMs: 2 * 60 * 60_000 };
 
 /**
  * API Gateway's WebSocket API on 127.0.0.1: `$connect` (which may refuse the upgrade), `$disconnect` and
@@ -31,7 +43,8 @@ export async function startWebSocketServer(
   options: WebSocketServerOptions,
 ): Promise<{ url: string; callbackUrl: string; close(): Promise<void> }> {
   const connections = new Map<string, LiveConnection>();
-  const wss = new WebSocketServer({ noServer: true });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: INBOUND_MESSAGE_LIMIT_BYTES });
+  const limits = options.connectionLimits ?? CONNECTION_LIMITS;
   const requestContext = (routeKey: string, connectionId: string, eventType: string) => ({
     routeKey,
     eventType,
@@ -143,7 +156,15 @@ export async function startWebSocketServer(
         sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
       });
       options.log(`websocket connected ${connectionId}`);
+      // Going away (1001), as API Gateway closes an idle connection and one at the end of its life.
+      const expire = (reason: string) => () => ws.close(1001, reason);
+      let idle = setTimeout(expire("idle"), limits.idleMs);
+      // A message over the limit: ws closes the connection with 1009 and reports it here.
+      ws.on("error", (error) => options.log(`websocket ${connectionId}: ${error.message}`));
+      const lifetime = setTimeout(expire("connection duration exceeded"), limits.durationMs);
       ws.on("message", async (data) => {
+        clearTimeout(idle);
+        idle = setTimeout(expire("idle"), limits.idleMs);
         const body = String(data);
         const entry = connections.get(connectionId);
         if (entry) entry.lastActiveAt = new Date().toISOString();
@@ -165,7 +186,10 @@ export async function startWebSocketServer(
         }
       });
       ws.on("close", async () => {
+        clearTimeout(idle);
+        clearTimeout(lifetime);
         connections.delete(connectionId);
+        if (chaos.strikes("$disconnect lost", chaos.rates.disconnectLoss)) return;
         try {
           await invokeRoute("$disconnect", {
             requestContext: requestContext("$disconnect", connectionId, "DISCONNECT"),

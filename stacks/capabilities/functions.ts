@@ -175,11 +175,21 @@ function functionSpecs({
     },
     "ws-connect": {
       access: {
-        tables: [table("ConnectionsTable", connections, ["dynamodb:PutItem", "dynamodb:UpdateItem"])],
+        // At the cap, it reads the user's sockets and forgets those @connections says are gone (GET only).
+        tables: [
+          table("ConnectionsTable", connections, [
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+          ]),
+        ],
+        managesConnections: websocket.connectionsArnFor("GET"),
       },
       environment: {
         [ENV.connectionsTable]: connections.table.name,
         [ENV.maxConnectionsPerUser]: String(config.websocket.maxConnectionsPerUser),
+        [ENV.websocketCallbackUrl]: websocket.callbackUrl,
       },
     },
     "ws-disconnect": {

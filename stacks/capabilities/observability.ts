@@ -11,7 +11,10 @@ import { METRICS_NAMESPACE, QUEUE_NAMES, type QueueName } from "../names.ts";
 /** The metrics each SQS consumer emits (Powertools, dimension `service`) for records it fails or cannot answer. */
 const RECORD_FAILURE_METRICS: Readonly<Record<string, readonly string[]>> = {
   ...Object.fromEntries(
-    COMMAND_QUEUES.map((queue) => [consumerOf(queue), ["RecordFailed", "CommandUnanswerable"]]),
+    COMMAND_QUEUES.map((queue) => [
+      consumerOf(queue),
+      ["RecordFailed", "CommandUnanswerable", "CommandRefused"],
+    ]),
   ),
   notification: ["RecordFailed", "NotificationUnanswerable"],
   "item-events": ["RecordFailed"],

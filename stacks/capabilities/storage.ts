@@ -35,6 +35,8 @@ export function addStorage(scope: Construct, config: EnvironmentConfig, keyArn: 
       globalIndexes: [{ name: ITEMS_BY_OWNER_INDEX, partitionKey: "owner", sortKey: "created_at" }],
       // Domain events come from the table: every committed change, with the item before and after it.
       streamViewType: "NEW_AND_OLD_IMAGES",
+      // Only tombstones carry it: a deleted item's row goes once no command that could touch it may be applied.
+      ttlAttribute: "expires_at",
     }),
     connections: new EncryptedTable(scope, "connections-table", {
       ...defaults,

@@ -39,11 +39,13 @@ export class WebSocketApi extends Construct {
   readonly stage: Apigatewayv2Stage;
   /** `https://` endpoint of the stage's `@connections` management API. */
   readonly callbackUrl: string;
-  /** ARN pattern allowing `execute-api:ManageConnections` on this stage's connections. */
+  /** ARN pattern allowing `execute-api:ManageConnections` on this stage's connections, for posting frames. */
   readonly connectionsArn: string;
+  private readonly stageName: string;
 
   constructor(scope: Construct, id: string, props: WebSocketApiProps) {
     super(scope, id);
+    this.stageName = props.stageName;
     this.api = new Apigatewayv2Api(this, "api", {
       name: props.apiName,
       protocolType: "WEBSOCKET",
@@ -66,7 +68,12 @@ export class WebSocketApi extends Construct {
       dependsOn: props.accountSettings ? [props.accountSettings] : undefined,
     });
     this.callbackUrl = Fn.replace(this.stage.invokeUrl, "wss://", "https://");
-    this.connectionsArn = `${this.api.executionArn}/${props.stageName}/POST/@connections/*`;
+    this.connectionsArn = this.connectionsArnFor("POST");
+  }
+
+  /** `@connections` of this stage for one HTTP method: POST sends a frame, GET asks whether a socket is open. */
+  connectionsArnFor(method: "POST" | "GET" | "DELETE"): string {
+    return `${this.api.executionArn}/${this.stageName}/${method}/@connections/*`;
   }
 
   /**

@@ -410,6 +410,11 @@ describe("request models", () => {
     [{ name: 5 }, false],
     [{ name: "Lamp", colour: "red" }, false],
     [{ name: "Lamp", description: "x".repeat(2001) }, false],
+    // Noncharacters SQS refuses to carry: the command could not be queued, so API Gateway refuses the body.
+    [{ name: "Lamp \uffff" }, false],
+    [{ name: "\ufffe" }, false],
+    [{ name: "Lamp", description: "\uffff" }, false],
+    [{ name: "😀 é \ufffd \u2028" }, true],
   ])("CreateItem %j is %s", (body, valid) => {
     expect(validate("CreateItem", body)).toBe(valid);
   });
@@ -419,6 +424,7 @@ describe("request models", () => {
     [{ description: "" }, true],
     [{}, false],
     [{ id: "x" }, false],
+    [{ description: "\uffff" }, false],
   ])("UpdateItem %j is %s", (body, valid) => {
     expect(validate("UpdateItem", body)).toBe(valid);
   });

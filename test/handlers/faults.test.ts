@@ -1,4 +1,4 @@
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { KmsThrottled, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { backoffSeconds, isPermanentSdkFault } from "../../handlers/lib/faults.ts";
 import { sqsClient } from "../../handlers/lib/sqs.ts";
@@ -35,7 +35,7 @@ describe("fault classification, on the errors the SDK really raises", () => {
   });
 
   it("calls throttling retryable although SQS marks it a client fault", async () => {
-    peers.sqs.throttle(() => true);
+    peers.sqs.refuseNext(() => true);
     const error = await caught(
       sqsClient.send(
         new SendMessageCommand({ QueueUrl: process.env.NOTIFICATIONS_QUEUE_URL, MessageBody: "x" }),
@@ -43,6 +43,24 @@ describe("fault classification, on the errors the SDK really raises", () => {
     );
 
     expect(error).toMatchObject({ name: "RequestThrottled", $fault: "client" });
+    expect(isPermanentSdkFault(error)).toBe(false);
+  });
+
+  it.each([
+    [
+      "KMS throttling (SQS models it as a client fault)",
+      new KmsThrottled({ message: "throttled", $metadata: {} }),
+    ],
+    [
+      "access denied while a role's change propagates",
+      Object.assign(new Error("not authorized"), { name: "AccessDeniedException", $fault: "client" }),
+    ],
+    [
+      "a table not there yet",
+      Object.assign(new Error("no table"), { name: "ResourceNotFoundException", $fault: "client" }),
+    ],
+  ])("calls %s retryable: the environment's fault, which heals or reaches the DLQ", (_, error) => {
+    expect(error).toMatchObject({ $fault: "client" });
     expect(isPermanentSdkFault(error)).toBe(false);
   });
 

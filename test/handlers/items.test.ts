@@ -4,6 +4,7 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { changeKeyOf, itemIdFor, LIST_PAGE_BUDGET_BYTES } from "../../handlers/items/repository.ts";
 import { type Notification, notificationSchema, type Outcome } from "../../handlers/lib/contracts.ts";
 import {
+  ACCEPTED_AT,
   ALICE,
   BOB,
   commandBody,
@@ -129,7 +130,7 @@ describe("create", () => {
     await create(sqsEvent(createRecord), lambdaContext());
     const id = itemIdFor(JSON.parse(createRecord.body).requestId);
     await remove(
-      sqsEvent(sqsRecord(commandBody({ operation: "delete", id, requestedAt: 1_700_000_000_001 }))),
+      sqsEvent(sqsRecord(commandBody({ operation: "delete", id, requestedAt: ACCEPTED_AT + 1 }))),
       lambdaContext(),
     );
     peers.sqs.reset();
@@ -206,7 +207,7 @@ describe("create", () => {
     const failingBody = commandBody({ payload: { name: "Throttled" } });
     const failing = sqsRecord(failingBody);
     const passing = sqsRecord(commandBody({ payload: { name: "Fine" } }));
-    peers.sqs.throttle((input) => String(input.MessageBody).includes(String(failingBody.requestId)));
+    peers.sqs.refuseNext((input) => String(input.MessageBody).includes(String(failingBody.requestId)));
 
     const response = await create(sqsEvent(failing, passing), lambdaContext());
 
@@ -221,6 +222,50 @@ describe("create", () => {
       name: "Throttled",
       version: 1,
     });
+  });
+});
+
+describe("faults that must not become answers", () => {
+  it.each([
+    ["KMS throttling the queue's key (a client fault by SQS's model)", "KmsThrottled"],
+    ["a message SQS will not carry", "InvalidMessageContents"],
+  ] as const)(
+    "retries a stored create whose outcome could not be sent, for %s, instead of answering it refused",
+    async (_, shape) => {
+      const body = commandBody({ payload: { name: `Stored, unanswered (${shape})` } });
+      const record = sqsRecord(body);
+      peers.sqs.refuseNext((input) => String(input.MessageBody).includes(String(body.requestId)), 1, shape);
+
+      const response = await create(sqsEvent(record), lambdaContext());
+
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+      expect(outcomes()).toEqual([]);
+      const retry = await create(sqsEvent({ ...record, receiptHandle: randomUUID() }), lambdaContext());
+      expect(retry.batchItemFailures).toEqual([]);
+      expect(outcomes()).toEqual([expect.objectContaining({ requestId: body.requestId, status: "success" })]);
+    },
+  );
+
+  it("refuses a command accepted longer ago than a command may wait, and changes nothing", async () => {
+    const body = commandBody({
+      payload: { name: "Redriven a month late" },
+      requestedAt: Date.now() - 29 * 86_400_000,
+    });
+
+    const response = await create(sqsEvent(sqsRecord(body)), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(outcomes()).toEqual([
+      expect.objectContaining({
+        requestId: body.requestId,
+        status: "error",
+        error: expect.objectContaining({
+          code: "REFUSED",
+          message: expect.stringMatching(/^the command was accepted 29 days ago/),
+        }),
+      }),
+    ]);
+    expect(await storedItem(itemIdFor(String(body.requestId)))).toBeUndefined();
   });
 });
 
@@ -390,7 +435,7 @@ describe("update", () => {
   });
 
   it("refuses an update accepted before one already applied (SQS keeps no order) with CONFLICT, changing nothing", async () => {
-    const item = await seedItem(ALICE, { name: "Newer" }, 1_700_000_000_500);
+    const item = await seedItem(ALICE, { name: "Newer" }, ACCEPTED_AT + 500);
 
     await update(
       sqsEvent(
@@ -399,7 +444,7 @@ describe("update", () => {
             operation: "update",
             id: item.id,
             payload: { name: "Older" },
-            requestedAt: 1_700_000_000_000,
+            requestedAt: ACCEPTED_AT,
           }),
         ),
       ),
@@ -480,10 +525,10 @@ describe("delete", () => {
   });
 
   it("refuses a delete accepted before a change already applied with CONFLICT, keeping the item", async () => {
-    const item = await seedItem(ALICE, { name: "Renamed later" }, 1_700_000_000_500);
+    const item = await seedItem(ALICE, { name: "Renamed later" }, ACCEPTED_AT + 500);
 
     await remove(
-      sqsEvent(sqsRecord(commandBody({ operation: "delete", id: item.id, requestedAt: 1_700_000_000_000 }))),
+      sqsEvent(sqsRecord(commandBody({ operation: "delete", id: item.id, requestedAt: ACCEPTED_AT }))),
       lambdaContext(),
     );
 

@@ -61,6 +61,28 @@ async function framesArrived(frames: unknown[], count: number): Promise<unknown[
   return frames;
 }
 
+/**
+ * Registers a socket as $connect registers it, with no live socket behind it unless one is open under that id:
+ * `@connections` answers 410 to it.
+ */
+async function register(owner: string, connectionId: string, connectedAt: string) {
+  const socketEntry = `${connectedAt}#${connectionId}#`;
+  await peers.documents.send(
+    new PutCommand({
+      TableName: peers.tables.connections,
+      Item: { connectionId, owner, connectedAt, socketEntry, expiresAt: 4_000_000_000 },
+    }),
+  );
+  await peers.documents.send(
+    new UpdateCommand({
+      TableName: peers.tables.connections,
+      Key: { connectionId: `owner#${owner}` },
+      UpdateExpression: "ADD sockets :entry",
+      ExpressionAttributeValues: { ":entry": new Set([socketEntry]) },
+    }),
+  );
+}
+
 /** Opens a real socket and registers it through $connect as `owner`, as API Gateway would after its authorizer. */
 async function connectedClient(owner: string, requestId?: string) {
   const client = await peers.websocket.connect();
@@ -125,6 +147,32 @@ describe("$connect", () => {
     expect(JSON.parse(response.body).error).toBe("at most 3 open connections per user; close one first");
     expect(await connection(refused)).toBeUndefined();
   });
+  it("forgets sockets a lost $disconnect left behind when they stand between the user and a new one", async () => {
+    const owner = randomUUID();
+    const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+    // At the cap of 3: one closed long ago, one older than any WebSocket may live, one still open.
+    const [closed, ancient] = [randomUUID(), randomUUID()];
+    await register(owner, closed, minutesAgo(10));
+    await register(owner, ancient, minutesAgo(3 * 60));
+    const open = await peers.websocket.connect();
+    await register(owner, open.connectionId, minutesAgo(10));
+
+    const admitted = randomUUID();
+    expect((await connect(websocketEvent("$connect", admitted, { principal: owner }))).statusCode).toBe(200);
+
+    expect(await connection(closed)).toBeUndefined();
+    expect(await connection(ancient)).toBeUndefined();
+    const sockets = (await connection(`owner#${owner}`))?.sockets as Set<string>;
+    expect([...sockets].map((entry) => entry.split("#")[1]).sort()).toEqual(
+      [admitted, open.connectionId].sort(),
+    );
+    // With every remaining socket open (or too young to ask about), the cap holds.
+    await connect(websocketEvent("$connect", randomUUID(), { principal: owner }));
+    expect((await connect(websocketEvent("$connect", randomUUID(), { principal: owner }))).statusCode).toBe(
+      429,
+    );
+    open.socket.close();
+  });
 });
 
 describe("$disconnect", () => {
@@ -169,27 +217,9 @@ describe("notification", () => {
 
   it("forgets a gone connection, but not one young enough to be inside its $connect", async () => {
     const owner = randomUUID();
-    // Sockets registered as $connect registers them, with no live socket behind them: every push answers 410.
-    const register = async (connectionId: string, connectedAt: string) => {
-      const socketEntry = `${connectedAt}#${connectionId}#`;
-      await peers.documents.send(
-        new PutCommand({
-          TableName: peers.tables.connections,
-          Item: { connectionId, owner, connectedAt, socketEntry, expiresAt: 4_000_000_000 },
-        }),
-      );
-      await peers.documents.send(
-        new UpdateCommand({
-          TableName: peers.tables.connections,
-          Key: { connectionId: `owner#${owner}` },
-          UpdateExpression: "ADD sockets :entry",
-          ExpressionAttributeValues: { ":entry": new Set([socketEntry]) },
-        }),
-      );
-    };
     const [stale, young] = [randomUUID(), randomUUID()];
-    await register(stale, new Date(Date.now() - 10 * 60_000).toISOString());
-    await register(young, new Date().toISOString());
+    await register(owner, stale, new Date(Date.now() - 10 * 60_000).toISOString());
+    await register(owner, young, new Date().toISOString());
 
     const response = await notify(
       sqsEvent(sqsRecord(notification(owner, outcomeFor(newRequestId())))),
@@ -304,6 +334,23 @@ describe("$default", () => {
     expect(await framesArrived(client.frames, 1)).toEqual([
       { type: "error", error: 'unknown action "dance"; send {"action":"status","requestId":"..."}' },
     ]);
+    client.socket.close();
+  });
+
+  it("echoes only the start of an unknown action, so no client can make the answer outgrow a frame", async () => {
+    const client = await connectedClient(randomUUID());
+    // 90 KB of quotes: under the 128 KB API Gateway takes in, twice that once escaped into JSON.
+    const action = '"'.repeat(90_000);
+
+    const response = await fallback(
+      websocketEvent("$default", client.connectionId, { body: JSON.stringify({ action }) }),
+    );
+
+    expect(response.statusCode).toBe(400);
+    const [frame] = (await framesArrived(client.frames, 1)) as Array<{ error: string }>;
+    expect(frame?.error.startsWith('unknown action "\\"\\"')).toBe(true);
+    expect(frame?.error).toContain('...; send {"action":"status"');
+    expect(Buffer.byteLength(JSON.stringify(frame))).toBeLessThan(300);
     client.socket.close();
   });
 });

@@ -70,7 +70,7 @@ describe("local tables", () => {
 
     const deleted = await deleteExpiredItems(tables, dynamo.endpoint, now);
 
-    expect(deleted).toEqual({ "crud-dev-connections": 0, "crud-dev-requests": 1 });
+    expect(deleted).toEqual({ "crud-dev-connections": 0, "crud-dev-items": 0, "crud-dev-requests": 1 });
     const remaining = async (requestId: string) =>
       Boolean(
         (
@@ -84,6 +84,7 @@ describe("local tables", () => {
       expect(await remaining(kept), kept).toBe(true);
     expect(await deleteExpiredItems(tables, dynamo.endpoint, now + 1)).toEqual({
       "crud-dev-connections": 0,
+      "crud-dev-items": 0,
       "crud-dev-requests": 1,
     });
     expect(await remaining("expires-now")).toBe(false);

@@ -133,7 +133,8 @@ describe("npm run local: identity and ownership", () => {
           resolve(101);
         });
       });
-      expect(status, name).toBe(401);
+      // The authorizer denies with a policy: API Gateway answers 403, and the function records no error.
+      expect(status, name).toBe(403);
     }
 
     expect(await stats(service)).toBe(before);

@@ -1,12 +1,41 @@
 import { createServer } from "node:http";
 import { WebSocket, WebSocketServer } from "ws";
 import { Chaos, DEFAULT_CHAOS, parseChaos } from "../../local/chaos/chaos.ts";
+import type { FunctionHost } from "../../local/functions.ts";
 import { SqsBroker } from "../../local/sqs/broker.ts";
 import {
   connectionsApi,
   type LiveConnection,
   MAX_FRAME_BYTES,
 } from "../../local/websocket/connections-api.ts";
+import { INBOUND_MESSAGE_LIMIT_BYTES, startWebSocketServer } from "../../local/websocket/server.ts";
+
+/** The WebSocket API with routes whose functions only record what they were invoked with. */
+async function webSocketApi(connectionLimits?: { idleMs: number; durationMs: number }, chaos?: Chaos) {
+  const invoked: string[] = [];
+  const host = {
+    invoke: async (functionName: string) => {
+      invoked.push(functionName);
+      return { statusCode: 200 };
+    },
+  } as unknown as FunctionHost;
+  const server = await startWebSocketServer({
+    host,
+    routes: { $connect: "connect", $disconnect: "disconnect", $default: "default" },
+    authorizers: {},
+    stage: "live",
+    port: 0,
+    log: () => {},
+    ...(connectionLimits ? { connectionLimits } : {}),
+    ...(chaos ? { chaos } : {}),
+  });
+  return { server, invoked };
+}
+
+const closeOf = (client: WebSocket) =>
+  new Promise<{ code: number; reason: string }>((resolve) =>
+    client.once("close", (code, reason) => resolve({ code, reason: String(reason) })),
+  );
 
 const queue = { name: "work", arn: "arn:aws:sqs:eu-west-1:000000000000:work", visibilityTimeoutSeconds: 30 };
 
@@ -36,6 +65,55 @@ describe("AWS's limits, as the runner enforces them", () => {
     client.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
     await new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+});
+
+describe("API Gateway's WebSocket limits, as the runner enforces them", () => {
+  it("closes a connection idle past the limit, and any at the end of its life, with 1001 and its $disconnect", async () => {
+    const { server, invoked } = await webSocketApi({ idleMs: 300, durationMs: 1_000 });
+    const idle = new WebSocket(server.url);
+    const chatty = new WebSocket(server.url);
+    await Promise.all([idle, chatty].map((client) => new Promise((resolve) => client.once("open", resolve))));
+    const talking = setInterval(() => chatty.send("{}"), 100);
+
+    const [idleClosed, chattyClosed] = await Promise.all([closeOf(idle), closeOf(chatty)]);
+    clearInterval(talking);
+
+    expect(idleClosed).toEqual({ code: 1001, reason: "idle" });
+    expect(chattyClosed).toEqual({ code: 1001, reason: "connection duration exceeded" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(invoked.filter((name) => name === "disconnect")).toHaveLength(2);
+    await server.close();
+  });
+
+  it("closes a connection that sends a message over 128 KB with 1009", async () => {
+    const { server, invoked } = await webSocketApi();
+    const client = new WebSocket(server.url);
+    await new Promise((resolve) => client.once("open", resolve));
+    client.send("x".repeat(INBOUND_MESSAGE_LIMIT_BYTES));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(invoked.filter((name) => name === "default")).toHaveLength(1);
+
+    client.send("x".repeat(INBOUND_MESSAGE_LIMIT_BYTES + 1));
+
+    expect((await closeOf(client)).code).toBe(1009);
+    expect(invoked.filter((name) => name === "default")).toHaveLength(1);
+    await server.close();
+  });
+
+  it("loses a closed socket's $disconnect now and then under chaos, as API Gateway may", async () => {
+    const { server, invoked } = await webSocketApi(
+      undefined,
+      new Chaos(1, { ...DEFAULT_CHAOS, disconnectLoss: 1 }),
+    );
+    const client = new WebSocket(server.url);
+    await new Promise((resolve) => client.once("open", resolve));
+    client.close();
+    await closeOf(client);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(invoked).toEqual(["connect"]);
+    await server.close();
   });
 });
 

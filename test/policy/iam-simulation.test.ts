@@ -245,13 +245,17 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
       allowed: [
         ["dynamodb:PutItem", table("connections")],
         ["dynamodb:UpdateItem", table("connections")],
+        ["dynamodb:GetItem", table("connections")],
+        ["dynamodb:DeleteItem", table("connections")],
+        // Asks whether a socket is open; may not post to it or close it.
+        ["execute-api:ManageConnections", connection.replace("/POST/", "/GET/")],
       ],
       denied: [
         ["dynamodb:Query", table("connections")],
-        ["dynamodb:DeleteItem", table("connections")],
         ["dynamodb:GetItem", table("requests")],
         ["dynamodb:GetItem", table("items")],
         ["execute-api:ManageConnections", connection],
+        ["execute-api:ManageConnections", connection.replace("/POST/", "/DELETE/")],
       ],
     },
     "ws-disconnect": {

@@ -108,8 +108,13 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
       `dynamodb:UpdateItem on ${items}`,
     ]);
     expect(dataActions("ws-connect")).toEqual([
+      `dynamodb:DeleteItem on ${connections}`,
+      `dynamodb:GetItem on ${connections}`,
       `dynamodb:PutItem on ${connections}`,
       `dynamodb:UpdateItem on ${connections}`,
+      expect.stringMatching(
+        /^execute-api:ManageConnections on \$\{aws_apigatewayv2_api\.\w+\.execution_arn\}\/live\/GET\/@connections\/\*$/,
+      ),
     ]);
     expect(dataActions("ws-authorizer")).toEqual([]);
     expect(dataActions("ws-disconnect")).toEqual([
@@ -175,6 +180,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
       ...["items-create", "items-read", "items-update", "items-delete"].flatMap((service) => [
         `${prefix}-${service}-RecordFailed`,
         `${prefix}-${service}-CommandUnanswerable`,
+        `${prefix}-${service}-CommandRefused`,
       ]),
       `${prefix}-notification-RecordFailed`,
       `${prefix}-notification-NotificationUnanswerable`,

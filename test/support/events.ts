@@ -2,6 +2,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { APIGatewayProxyWebsocketEventV2, Context, SQSEvent, SQSRecord } from "aws-lambda";
 
 /** A Lambda context good enough for Powertools' logger and batch processor. */
+/**
+ * When the commands of a test run were accepted, by default: a minute before the run, so every command is recent
+ * (consumers refuse one older than `COMMAND_MAX_AGE_SECONDS`); `ACCEPTED_AT + n` orders changes.
+ */
+export const ACCEPTED_AT = Date.now() - 60_000;
+
 export function lambdaContext(functionName = "test-function"): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -47,7 +53,7 @@ export function commandBody(fields: CommandFields = {}): Record<string, unknown>
     id: null,
     payload: { name: "Widget" },
     query: null,
-    requestedAt: 1_700_000_000_000,
+    requestedAt: ACCEPTED_AT,
     ...fields,
   };
 }
