@@ -12,13 +12,7 @@ export function addIdentity(scope: Construct, config: EnvironmentConfig): UserDi
       identifier: RESOURCE_SERVER,
       scopes: Object.values(SCOPES).map((scope) => scope.slice(RESOURCE_SERVER.length + 1)),
     },
-    selfSignUp: identity.selfSignUp,
-    mfa: identity.mfa,
-    deletionProtection: identity.deletionProtection,
-    hostedUiDomainPrefix: identity.hostedUiDomainPrefix,
-    passwordMinimumLength: identity.passwordMinimumLength,
-    tokenValidityMinutes: identity.tokenValidityMinutes,
-    webClient: identity.webClient,
+    ...identity,
     machineClientScopes: identity.machineClient?.scopes,
   });
 }

@@ -3,18 +3,13 @@ import { CognitoUserPool } from "@cdktf/provider-aws/lib/cognito-user-pool";
 import { CognitoUserPoolClient } from "@cdktf/provider-aws/lib/cognito-user-pool-client";
 import { CognitoUserPoolDomain } from "@cdktf/provider-aws/lib/cognito-user-pool-domain";
 import { Construct } from "constructs";
+import type { IdentitySettings } from "../../environments/environment-config.ts";
 
-export interface UserDirectoryProps {
+/** The environment's identity settings, and what the service adds: the pool's name and the API's scopes. */
+export interface UserDirectoryProps extends Omit<IdentitySettings, "machineClient"> {
   readonly poolName: string;
   /** The OAuth resource server (the API) and its scope names, e.g. `items` with `read` and `write`. */
   readonly resourceServer: { readonly identifier: string; readonly scopes: readonly string[] };
-  readonly selfSignUp: boolean;
-  readonly mfa: "OPTIONAL" | "REQUIRED";
-  readonly deletionProtection: boolean;
-  readonly hostedUiDomainPrefix: string;
-  readonly passwordMinimumLength: number;
-  readonly tokenValidityMinutes: number;
-  readonly webClient: { readonly callbackUrls: readonly string[]; readonly logoutUrls: readonly string[] };
   /** Full scope names (`items/read`) granted to a confidential service-to-service client. @default no such client */
   readonly machineClientScopes?: readonly string[];
 }
