@@ -47,7 +47,7 @@ export const dev: EnvironmentConfig = {
   events: {
     archiveRetentionDays: 7,
     // Small batches and few retries: dev favours seeing a failure within a minute over throughput.
-    stream: { batchSize: 10, maxBatchingWindowSeconds: 0, maxRetryAttempts: 3, maxRecordAgeSeconds: 3600 },
+    stream: { batchSize: 10, maxBatchingWindowSeconds: 0, maxRetryAttempts: 100, maxRecordAgeSeconds: 86400 },
     webhooks: [
       {
         name: "search-index",

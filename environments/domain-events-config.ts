@@ -6,7 +6,12 @@ export interface StreamConsumerSettings {
   readonly batchSize: number;
   /** How long Lambda gathers records before invoking (0 to 300). */
   readonly maxBatchingWindowSeconds: number;
-  /** Retries of a failing batch before its records go to the failure queue: bounded, so a shard never waits a day. */
+  /**
+   * Retries of a failing batch before Lambda gives its records up. The publisher sets records that break the item
+   * contract aside itself, so only faults that heal (an EventBridge, KMS or Lambda brown-out, throttling) reach
+   * this limit, and a record given up on is a stored change without its event: keep it and the record age high
+   * enough to ride out an outage (the iterator-age alarm says the shard is waiting).
+   */
   readonly maxRetryAttempts: number;
   /** Records older than this go to the failure queue unprocessed (60 to 86400: the stream keeps records 24 h). */
   readonly maxRecordAgeSeconds: number;

@@ -52,7 +52,12 @@ export const staging: EnvironmentConfig = {
   },
   events: {
     archiveRetentionDays: 30,
-    stream: { batchSize: 100, maxBatchingWindowSeconds: 1, maxRetryAttempts: 5, maxRecordAgeSeconds: 21600 },
+    stream: {
+      batchSize: 100,
+      maxBatchingWindowSeconds: 1,
+      maxRetryAttempts: 10000,
+      maxRecordAgeSeconds: 86400,
+    },
     webhooks: [
       {
         name: "search-index",

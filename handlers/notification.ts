@@ -1,12 +1,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { forgetGoneSocket, socketsOf } from "./lib/connections.ts";
+import { forgetGoneSocket, type Socket, socketsOf, tokenExpired } from "./lib/connections.ts";
 import { describeIssues, notificationSchema } from "./lib/contracts.ts";
 import { backOff } from "./lib/faults.ts";
 import { storeOutcome } from "./lib/outcome-store.ts";
 import { logger, metrics } from "./lib/powertools.ts";
 import { pushAll } from "./lib/push.ts";
+import { closeConnection } from "./lib/websocket-client.ts";
 
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -29,9 +30,15 @@ async function deliver(record: SQSRecord, context: Context): Promise<void> {
     return;
   }
   const { owner, outcome } = await storeOutcome(parsed.data);
-  const subscribers = (await socketsOf(owner)).filter(
-    (socket) => socket.requestId === undefined || socket.requestId === outcome.requestId,
+  const now = new Date();
+  const sockets = await socketsOf(owner);
+  const expired = sockets.filter((socket) => tokenExpired(socket, now));
+  const subscribers = sockets.filter(
+    (socket) =>
+      !tokenExpired(socket, now) &&
+      (socket.requestId === undefined || socket.requestId === outcome.requestId),
   );
+  await closeExpired(owner, expired);
   const results = await pushAll(subscribers, outcome, context);
   const forgotten = await Promise.all(
     subscribers
@@ -48,6 +55,24 @@ async function deliver(record: SQSRecord, context: Context): Promise<void> {
     gone: results.gone.length,
     failed: results.failed,
   });
+}
+
+/**
+ * Closes the sockets whose token has expired and forgets them: API Gateway checked the token at `$connect` only,
+ * and a socket must not go on receiving its user's items after the sign-in that opened it ended. The client
+ * sees the close and reconnects with a fresh token. Best effort: a socket left open is skipped by the next push.
+ */
+async function closeExpired(owner: string, expired: readonly Socket[]): Promise<void> {
+  if (expired.length === 0) return;
+  const closed = await Promise.allSettled(
+    expired.map(async (socket) => {
+      await closeConnection(socket.connectionId);
+      await forgetGoneSocket(owner, socket);
+    }),
+  );
+  const failures = closed.filter((result) => result.status === "rejected");
+  if (failures.length > 0) logger.warn("Could not close every expired socket", { failures: failures.length });
+  metrics.addMetric("ExpiredConnectionsClosed", MetricUnit.Count, expired.length - failures.length);
 }
 
 function safeJson(body: string): unknown {

@@ -45,6 +45,8 @@ export const NOT_EMULATED_BY_DESIGN: readonly string[] = [
   "aws_api_gateway_usage_plan_key",
   "aws_wafv2_web_acl",
   "aws_wafv2_web_acl_association",
+  // Terraform's own bookkeeping: it only triggers replacements in a plan.
+  "terraform_data",
 ];
 
 /** The value a function receives for a reference no emulation resolves: visibly wrong, naming what is missing. */

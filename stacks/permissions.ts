@@ -15,8 +15,8 @@ export interface FunctionAccess {
     readonly arn: string;
     readonly actions: readonly string[];
   }>;
-  /** `execute-api:ManageConnections` ARN pattern of a WebSocket stage. */
-  readonly managesConnections?: string;
+  /** `execute-api:ManageConnections` ARN patterns of a WebSocket stage, one per HTTP method it uses. */
+  readonly managesConnections?: readonly string[];
   /** ARN of the DynamoDB stream its event source mapping reads. */
   readonly readsStream?: string;
   /** ARN of the event bus it puts events on. */
@@ -73,13 +73,17 @@ export function functionPermissions(access: FunctionAccess, key: ServiceKey): Po
       // Lambda checks for it when the mapping is created; IAM has no resource to scope it to (it lists stream ARNs).
       allow("ListStreams", ["dynamodb:ListStreams"], ["*"]),
     );
+    // Stream records are encrypted with the table's key and decrypted through DynamoDB (as AWS CDK grants it).
     keyActions.add("kms:Decrypt");
+    if (!keyServices.includes("dynamodb")) keyServices.push("dynamodb");
   }
   if (access.putsEventsOn) {
     statements.push(allow("PutEvents", ["events:PutEvents"], [access.putsEventsOn]));
   }
   if (access.managesConnections) {
-    statements.push(allow("UseConnections", ["execute-api:ManageConnections"], [access.managesConnections]));
+    statements.push(
+      allow("UseConnections", ["execute-api:ManageConnections"], [...access.managesConnections]),
+    );
   }
   if (keyActions.size > 0) statements.push(useKeyVia(key, [...keyActions], keyServices));
   return statements;

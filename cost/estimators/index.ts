@@ -41,6 +41,8 @@ export const FREE_RESOURCE_TYPES: readonly string[] = [
   "aws_apigatewayv2_route",
   // Lets EventBridge write the audit log group: a permission, not a resource that runs.
   "aws_cloudwatch_log_resource_policy",
+  // Terraform's own bookkeeping (a webhook's endpoint origin), not an AWS resource.
+  "terraform_data",
 ];
 
 /** Every service priced, in the order the breakdown lists them. */

@@ -121,6 +121,7 @@ function publish(
       requestId: item.lastRequestId,
       occurredAt: item.kind === "live" ? item.updatedAt : item.deletedAt,
       changes,
+      ...(item.kind === "live" ? { state: item.data } : {}),
     },
   };
 }

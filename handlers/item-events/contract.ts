@@ -61,6 +61,12 @@ export interface ItemEventDetail {
   readonly occurredAt: string;
   /** Every item field the change touched; all of them for a create (`after`) and a delete (`before`). */
   readonly changes: Readonly<Record<string, FieldChange>>;
+  /**
+   * Every item field as this version stored it (creates and updates; a delete has none). Webhook retries and
+   * replays deliver out of order, and `changes` of an update holds only what moved: a consumer that keeps the
+   * newest version's `state` holds the item, whichever events it skipped or saw late.
+   */
+  readonly state?: Readonly<Record<string, JsonValue>>;
 }
 
 /** EventBridge's size limit of one PutEvents request, and of the entries in it. */

@@ -56,7 +56,8 @@ async function publishInOrder(decisions: readonly ChangeDecision[]): Promise<str
     pending = [];
     return failedAt;
   };
-  for (const decision of decisions) {
+  for (const decided of decisions) {
+    const decision = withinSizeLimit(decided);
     if (decision.kind === "publish") {
       pending.push(decision);
       continue;
@@ -72,6 +73,21 @@ async function publishInOrder(decisions: readonly ChangeDecision[]): Promise<str
     } else if (!(await setAside(decision.record, decision.reason))) return sequenceNumberOf(decision.record);
   }
   return flush();
+}
+
+/**
+ * An event over EventBridge's entry limit would fail its whole PutEvents request on every retry, as if
+ * EventBridge were down: it is set aside with its size instead, like any record that cannot become an event.
+ */
+function withinSizeLimit(decision: ChangeDecision): ChangeDecision {
+  if (decision.kind !== "publish") return decision;
+  const size = putEventsEntrySize(entryOf(decision));
+  if (size <= PUT_EVENTS_MAX_BYTES) return decision;
+  return {
+    kind: "unpublishable",
+    record: decision.record,
+    reason: `the ${decision.detailType} event would be ${size} bytes, over EventBridge's ${PUT_EVENTS_MAX_BYTES} per entry`,
+  };
 }
 
 async function publishAll(decisions: readonly Publishable[]): Promise<string | undefined> {
@@ -111,23 +127,31 @@ interface SizedEntry {
   readonly bytes: number;
 }
 
-/** PutEvents requests of at most ten entries and 256 KiB, in stream order. */
+/**
+ * PutEvents requests of at most ten entries and 256 KiB, in stream order, and at most one entry per item: PutEvents
+ * may accept the entries after one it refuses, so two versions of an item in one request could go out newest
+ * first when the older is retried. With one per request, a refused entry stops its item's later versions too.
+ */
 function chunks(decisions: readonly Publishable[]): SizedEntry[][] {
   const result: SizedEntry[][] = [];
   let current: SizedEntry[] = [];
+  let items = new Set<string>();
   let bytes = 0;
   for (const decision of decisions) {
     const entry = entryOf(decision);
     const size = putEventsEntrySize(entry);
     if (
       current.length === PUT_EVENTS_MAX_ENTRIES ||
+      items.has(decision.detail.itemId) ||
       (current.length > 0 && bytes + size > PUT_EVENTS_MAX_BYTES)
     ) {
       result.push(current);
       current = [];
+      items = new Set();
       bytes = 0;
     }
     current.push({ decision, entry, bytes: size });
+    items.add(decision.detail.itemId);
     bytes += size;
   }
   if (current.length > 0) result.push(current);

@@ -120,6 +120,9 @@ export async function createItem(
     if (!isConditionalCheckFailure(error)) throw error;
     const existing = await readStored(id);
     if (!existing) throw new Error(`Item ${id} was reported present but cannot be read`);
+    // Only a request id shared by two users could lead here; the other user's item is never this one's answer.
+    if (existing.owner !== change.owner)
+      throw new PermanentError("CONFLICT", `the id derived from request ${change.requestId} is taken`);
     return existing.deleted_at ? { id, deleted: true, version: existing.version } : publicView(existing);
   }
 }

@@ -25,24 +25,47 @@ export interface Connection {
   /** Only this request's outcome is pushed to the socket. @default every outcome of its owner */
   requestId?: string;
   connectedAt: string;
+  /**
+   * When the access token that opened it expires (epoch seconds). API Gateway checks the token at `$connect`
+   * only; from then on the push and the catch-up skip the socket and close it.
+   */
+  tokenExpiresAt: number;
   expiresAt: number;
   /** This connection's entry in its owner's set of sockets. */
   socketEntry: string;
 }
 
 /** One open socket of a user, as the push reads it from the user's set. */
-export type Socket = Pick<Connection, "connectionId" | "connectedAt" | "requestId"> & { entry: string };
+export type Socket = Pick<Connection, "connectionId" | "connectedAt" | "requestId"> & {
+  entry: string;
+  /** Absent in an entry written before sockets carried it; the connection's two-hour TTL bounds those. */
+  tokenExpiresAt?: number;
+};
 
 const table = () => requireEnv(ENV.connectionsTable);
 const ownerKey = (owner: string) => ({ connectionId: `owner#${owner}` });
 
-function entryOf(connection: Pick<Connection, "connectionId" | "connectedAt" | "requestId">): string {
-  return `${connection.connectedAt}#${connection.connectionId}#${connection.requestId ?? ""}`;
+function entryOf(
+  connection: Pick<Connection, "connectionId" | "connectedAt" | "requestId" | "tokenExpiresAt">,
+): string {
+  const { connectedAt, connectionId, requestId, tokenExpiresAt } = connection;
+  return `${connectedAt}#${connectionId}#${requestId ?? ""}#${tokenExpiresAt}`;
 }
 
 function socketOf(entry: string): Socket {
-  const [connectedAt = "", connectionId = "", requestId = ""] = entry.split("#");
-  return { connectionId, connectedAt, entry, ...(requestId ? { requestId } : {}) };
+  const [connectedAt = "", connectionId = "", requestId = "", tokenExpiresAt] = entry.split("#");
+  return {
+    connectionId,
+    connectedAt,
+    entry,
+    ...(requestId ? { requestId } : {}),
+    ...(tokenExpiresAt ? { tokenExpiresAt: Number(tokenExpiresAt) } : {}),
+  };
+}
+
+/** Whether the token a socket was opened with has expired: it may receive nothing more. */
+export function tokenExpired(socket: Pick<Socket, "tokenExpiresAt">, now: Date): boolean {
+  return socket.tokenExpiresAt !== undefined && socket.tokenExpiresAt * 1000 <= now.getTime();
 }
 
 /** Thrown when the user already holds as many sockets as allowed. */
@@ -56,7 +79,7 @@ export class TooManyConnections extends Error {
  * gone, or when it stands between its user and a new socket (`isOpen` asks `@connections`).
  */
 export async function saveConnection(
-  connection: Pick<Connection, "connectionId" | "owner" | "requestId">,
+  connection: Pick<Connection, "connectionId" | "owner" | "requestId" | "tokenExpiresAt">,
   now: Date,
   limit: number,
   isOpen: (connectionId: string) => Promise<boolean>,

@@ -1,5 +1,6 @@
 import {
   ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
   GetConnectionCommand,
   GoneException,
   PostToConnectionCommand,
@@ -36,6 +37,15 @@ export async function isConnectionOpen(connectionId: string): Promise<boolean> {
   } catch (error) {
     if (isGone(error)) return false;
     throw error;
+  }
+}
+
+/** Closes a socket (API Gateway sends the client a close frame); one already gone is closed enough. */
+export async function closeConnection(connectionId: string): Promise<void> {
+  try {
+    await websocketConnections().send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+  } catch (error) {
+    if (!isGone(error)) throw error;
   }
 }
 

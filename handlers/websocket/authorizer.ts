@@ -2,7 +2,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { CognitoJwtVerifier } from "aws-jwt-verify";
 import { SimpleJwksCache } from "aws-jwt-verify/jwk";
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { ALL_SCOPES } from "../catalogue.ts";
+import { SCOPES } from "../catalogue.ts";
 import { ENV, requireEnv } from "../lib/environment.ts";
 import { logger, metrics } from "../lib/powertools.ts";
 import { cognitoJwksFetcher } from "./jwks-fetcher.ts";
@@ -13,8 +13,8 @@ const verifier = CognitoJwtVerifier.create(
     userPoolId: requireEnv(ENV.userPoolId),
     tokenUse: "access",
     clientId: requireEnv(ENV.userPoolClientIds).split(","),
-    // Any of this API's scopes: a socket only receives its own user's outcomes, whatever it may do.
-    scope: [...ALL_SCOPES],
+    // A socket receives its user's outcomes, list and get results among them: reading them is items/read's to grant.
+    scope: [SCOPES.read],
   },
   { jwksCache: new SimpleJwksCache({ fetcher: cognitoJwksFetcher() }) },
 );
@@ -33,7 +33,11 @@ export const handler = async (
   try {
     if (!token) throw new Error("no token in the query string");
     const payload = await verifier.verify(token);
-    return policy(payload.sub, "Allow", event.methodArn, { clientId: String(payload.client_id) });
+    // The token's expiry travels with the socket: pushes stop, and the socket closes, when the token would.
+    return policy(payload.sub, "Allow", event.methodArn, {
+      clientId: String(payload.client_id),
+      tokenExpiresAt: String(payload.exp),
+    });
   } catch (error) {
     logger.warn("WebSocket connection refused", {
       reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),

@@ -12,7 +12,7 @@ import { respond } from "./responses.ts";
  */
 export type ConnectEvent = APIGatewayProxyWebsocketEventV2 & {
   queryStringParameters?: Record<string, string | undefined> | null;
-  requestContext: { authorizer?: { principalId?: string } | null };
+  requestContext: { authorizer?: { principalId?: string; tokenExpiresAt?: string } | null };
 };
 
 /**
@@ -35,10 +35,20 @@ export const handler = async (event: ConnectEvent): Promise<APIGatewayProxyResul
     logger.warn("Connection refused", { connectionId, reason });
     return respond(400, { error: `${reason} (or connect without it to receive every outcome of yours)` });
   }
+  const tokenExpiresAt = Number(event.requestContext.authorizer?.tokenExpiresAt);
+  if (!Number.isSafeInteger(tokenExpiresAt)) {
+    logger.error("Connection without its token's expiry refused", { connectionId });
+    return respond(403, { error: "not authorized" });
+  }
   const limit = Number(requireEnv(ENV.maxConnectionsPerUser));
   try {
     await saveConnection(
-      { connectionId, owner: owner.data, ...(narrowed?.success ? { requestId: narrowed.data } : {}) },
+      {
+        connectionId,
+        owner: owner.data,
+        tokenExpiresAt,
+        ...(narrowed?.success ? { requestId: narrowed.data } : {}),
+      },
       new Date(),
       limit,
       isConnectionOpen,

@@ -1,10 +1,10 @@
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { getConnection } from "../lib/connections.ts";
+import { getConnection, tokenExpired } from "../lib/connections.ts";
 import { describeIssues, requestIdSchema } from "../lib/contracts.ts";
 import { readOutcome } from "../lib/outcome-store.ts";
 import { logger } from "../lib/powertools.ts";
 import { frameFor } from "../lib/push.ts";
-import { sendFrame } from "../lib/websocket-client.ts";
+import { closeConnection, sendFrame } from "../lib/websocket-client.ts";
 import { respond } from "./responses.ts";
 
 /** Characters of an unknown action echoed back in the error frame. */
@@ -19,12 +19,9 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<A
   const { connectionId } = event.requestContext;
   const message = readMessage(event.body);
   if (message.action !== "status") {
-    // Echoed at most this long: a client's 128 KB action must not become a frame over the 128 KB a post takes.
-    const action = JSON.stringify(message.action ?? null);
-    const echoed = action.length > ECHO_MAX ? `${action.slice(0, ECHO_MAX)}...` : action;
     await sendFrame(connectionId, {
       type: "error",
-      error: `unknown action ${echoed}; send {"action":"status","requestId":"..."}`,
+      error: `unknown action ${echoOf(message.action)}; send {"action":"status","requestId":"..."}`,
     });
     return respond(400, { error: "unknown action" });
   }
@@ -32,6 +29,14 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<A
   if (!connection) {
     await sendFrame(connectionId, { type: "error", error: "this connection is not open yet; try again" });
     return respond(400, { error: "not connected" });
+  }
+  if (tokenExpired(connection, new Date())) {
+    await sendFrame(connectionId, {
+      type: "error",
+      error: "your sign-in has expired: reconnect with a fresh token",
+    });
+    await closeConnection(connectionId);
+    return respond(401, { error: "token expired" });
   }
   const parsed = requestIdSchema.safeParse(message.requestId ?? connection.requestId);
   if (!parsed.success) {
@@ -48,6 +53,19 @@ export const handler = async (event: APIGatewayProxyWebsocketEventV2): Promise<A
   logger.info("Status answered", { connectionId, requestId: parsed.data, found: Boolean(own) });
   return respond(200, { message: "ok" });
 };
+
+/**
+ * A client's action as the error frame names it: a string cut to ECHO_MAX characters (a 128 KB action must not
+ * become a frame over the 128 KB a post takes), anything else by its type only. Serialising a client's value
+ * whole could throw (JSON.stringify recurses through 10,000 nested arrays), and a client must never make this
+ * function fail: its errors page someone.
+ */
+function echoOf(action: unknown): string {
+  if (typeof action !== "string")
+    return Array.isArray(action) ? "(an array)" : `(${action === null ? "null" : typeof action})`;
+  const quoted = JSON.stringify(action.slice(0, ECHO_MAX));
+  return quoted.length > ECHO_MAX ? `${quoted.slice(0, ECHO_MAX)}...` : quoted;
+}
 
 function readMessage(body: string | undefined): { action?: unknown; requestId?: unknown } {
   try {

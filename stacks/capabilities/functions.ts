@@ -157,7 +157,8 @@ function functionSpecs({
             "dynamodb:UpdateItem",
           ]),
         ],
-        managesConnections: websocket.connectionsArn,
+        // POST pushes; DELETE closes the sockets whose token has expired.
+        managesConnections: [websocket.connectionsArnFor("POST"), websocket.connectionsArnFor("DELETE")],
       },
       environment: {
         [ENV.requestsTable]: requests.table.name,
@@ -184,7 +185,7 @@ function functionSpecs({
             "dynamodb:UpdateItem",
           ]),
         ],
-        managesConnections: websocket.connectionsArnFor("GET"),
+        managesConnections: [websocket.connectionsArnFor("GET")],
       },
       environment: {
         [ENV.connectionsTable]: connections.table.name,
@@ -210,7 +211,7 @@ function functionSpecs({
           table("ConnectionsTable", connections, ["dynamodb:GetItem"]),
           table("RequestsTable", requests, ["dynamodb:GetItem"]),
         ],
-        managesConnections: websocket.connectionsArn,
+        managesConnections: [websocket.connectionsArnFor("POST"), websocket.connectionsArnFor("DELETE")],
       },
       environment: {
         [ENV.connectionsTable]: connections.table.name,

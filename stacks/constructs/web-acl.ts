@@ -18,8 +18,10 @@ const visibility = (metricName: string) => ({
 
 /**
  * The rules of AWS's common rule set. Each one's block is answered with this API's JSON error instead of WAF's
- * HTML page; the body-size rule only counts: it blocks bodies over 8 KB, and the API accepts larger valid ones
- * (its own models and REQUEST_TOO_LARGE bound them).
+ * HTML page. The body rules only count: the body-size rule blocks bodies over 8 KB, and the API accepts larger
+ * valid ones (its own models and REQUEST_TOO_LARGE bound them); the content rules block item text the API takes
+ * as data (a name with `<b>`, a description with `../docs` or a URL), which the models accept and dev stores,
+ * while nothing of this service interprets it: clients render it as text. Their counts stay visible in WAF's metrics.
  */
 const COMMON_RULE_SET_RULES = [
   "NoUserAgent_HEADER",
@@ -45,7 +47,13 @@ const COMMON_RULE_SET_RULES = [
   "CrossSiteScripting_BODY",
   "CrossSiteScripting_URIPATH",
 ] as const;
-const COUNT_ONLY = new Set<string>(["SizeRestrictions_BODY"]);
+const COUNT_ONLY = new Set<string>([
+  "SizeRestrictions_BODY",
+  "EC2MetaDataSSRF_BODY",
+  "GenericLFI_BODY",
+  "GenericRFI_BODY",
+  "CrossSiteScripting_BODY",
+]);
 
 /** JSON bodies WAF answers blocked requests with, as every other error of the API is JSON. */
 const RESPONSE_BODIES = {

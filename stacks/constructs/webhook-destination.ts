@@ -2,6 +2,7 @@ import { CloudwatchEventApiDestination } from "@cdktf/provider-aws/lib/cloudwatc
 import { CloudwatchEventConnection } from "@cdktf/provider-aws/lib/cloudwatch-event-connection";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { DataResource } from "cdktf";
 import { Construct } from "constructs";
 import type { DeliveryRetry, WebhookAuthorization } from "../../environments/environment-config.ts";
 import { CREDENTIAL_PLACEHOLDER } from "../defaults.ts";
@@ -37,6 +38,12 @@ export class WebhookDestination extends Construct {
   constructor(scope: Construct, id: string, props: WebhookDestinationProps) {
     super(scope, id);
     const { authorization } = props;
+    // EventBridge keeps a connection's credentials across updates, and Terraform ignores them: a webhook moved to
+    // another host would send it the old host's secret. A new origin replaces the connection instead, which
+    // starts again from the placeholder until an operator sets the new host's secret.
+    const endpointOrigin = new DataResource(this, "endpoint-origin", {
+      triggersReplace: { origin: new URL(props.endpoint).origin },
+    });
     const connection = new CloudwatchEventConnection(this, "connection", {
       name: props.resourceName,
       description: `Credentials for ${props.endpoint}`,
@@ -46,7 +53,11 @@ export class WebhookDestination extends Construct {
           ? { apiKey: { key: authorization.headerName, value: CREDENTIAL_PLACEHOLDER } }
           : { basic: { username: authorization.username, password: CREDENTIAL_PLACEHOLDER } },
       kmsKeyIdentifier: props.kmsKeyArn,
-      lifecycle: { ignoreChanges: ["auth_parameters"] },
+      lifecycle: {
+        ignoreChanges: ["auth_parameters"],
+        // A bare address: cdktf would write a dependable as "${...}", which this meta-argument refuses.
+        replaceTriggeredBy: [`${DataResource.tfResourceType}.${endpointOrigin.friendlyUniqueId}`],
+      },
     });
     this.apiDestination = new CloudwatchEventApiDestination(this, "destination", {
       name: props.resourceName,

@@ -39,8 +39,6 @@ export class WebSocketApi extends Construct {
   readonly stage: Apigatewayv2Stage;
   /** `https://` endpoint of the stage's `@connections` management API. */
   readonly callbackUrl: string;
-  /** ARN pattern allowing `execute-api:ManageConnections` on this stage's connections, for posting frames. */
-  readonly connectionsArn: string;
   private readonly stageName: string;
 
   constructor(scope: Construct, id: string, props: WebSocketApiProps) {
@@ -68,7 +66,6 @@ export class WebSocketApi extends Construct {
       dependsOn: props.accountSettings ? [props.accountSettings] : undefined,
     });
     this.callbackUrl = Fn.replace(this.stage.invokeUrl, "wss://", "https://");
-    this.connectionsArn = this.connectionsArnFor("POST");
   }
 
   /** `@connections` of this stage for one HTTP method: POST sends a frame, GET asks whether a socket is open. */

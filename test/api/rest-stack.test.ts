@@ -134,8 +134,14 @@ describe.each(ENVIRONMENT_NAMES)("the %s REST API", (environment) => {
         override.ActionToUse,
       ]),
     );
-    expect(overrides.get("SizeRestrictions_BODY")).toEqual({ Count: {} });
-    expect(overrides.get("CrossSiteScripting_BODY")).toEqual({
+    for (const bodyRule of [
+      "SizeRestrictions_BODY",
+      "CrossSiteScripting_BODY",
+      "GenericLFI_BODY",
+      "GenericRFI_BODY",
+    ])
+      expect(overrides.get(bodyRule)).toEqual({ Count: {} });
+    expect(overrides.get("CrossSiteScripting_QUERYARGUMENTS")).toEqual({
       Block: { CustomResponse: { ResponseCode: 403, CustomResponseBodyKey: "blocked" } },
     });
     const bodies = (acls[0]?.custom_response_body ?? []) as Array<{ content: string; content_type: string }>;

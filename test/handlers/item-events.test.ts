@@ -142,6 +142,7 @@ describe("the item-events publisher, against local DynamoDB Streams, EventBridge
         occurredAt: created.created_at,
         idempotencyKey: records[0]?.eventID,
         changes: { name: { after: "Lamp" }, description: { after: "Brass" } },
+        state: { name: "Lamp", description: "Brass" },
       },
       expect.objectContaining({
         type: "item.updated",
@@ -149,12 +150,14 @@ describe("the item-events publisher, against local DynamoDB Streams, EventBridge
         requestId: "request-2",
         idempotencyKey: records[1]?.eventID,
         changes: { name: { before: "Lamp", after: "Desk lamp" } },
+        state: { name: "Desk lamp", description: "Brass" },
       }),
       expect.objectContaining({
         type: "item.updated",
         version: 3,
         requestId: "request-3",
         changes: { description: { before: "Brass" } },
+        state: { name: "Desk lamp" },
       }),
       expect.objectContaining({
         type: "item.deleted",
@@ -163,6 +166,7 @@ describe("the item-events publisher, against local DynamoDB Streams, EventBridge
         changes: { name: { before: "Desk lamp" } },
       }),
     ]);
+    expect(details()[3]).not.toHaveProperty("state");
     for (const event of published) {
       expect(event.source).toBe("event-crud.items");
       expect(eventSchemaProblems(event), event["detail-type"]).toEqual([]);
@@ -265,6 +269,49 @@ describe("the item-events publisher, against local DynamoDB Streams, EventBridge
     const retried = records.slice(records.indexOf(recordOf(b.id) as DynamoDBRecord));
     expect(await publish(retried)).toEqual({ batchItemFailures: [] });
     expect(details().map((detail) => detail.itemId)).toEqual([b.id, c.id]);
+  });
+
+  it("never lets an item's newer version out before an older one EventBridge did not take", async () => {
+    const item = await rows.create({ name: "v1" });
+    await rows.update(item.id, { name: "v2" });
+    await rows.update(item.id, { name: "v3" });
+    const other = await rows.create({ name: "Other" });
+    const records = await newRecords(4);
+    eventBridge.failEntries((entry) => String(entry.Detail).includes('"version":2'), "ThrottlingException");
+
+    const response = await publish(records);
+
+    const versionTwo = records[1] as DynamoDBRecord;
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: sequenceOf(versionTwo) }] });
+    expect(
+      details()
+        .filter((detail) => detail.itemId === item.id)
+        .map((detail) => detail.version),
+    ).toEqual([1]);
+
+    published.length = 0;
+    expect(await publish(records.slice(1))).toEqual({ batchItemFailures: [] });
+    expect(details().map((detail) => [detail.itemId, detail.version])).toEqual([
+      [item.id, 2],
+      [item.id, 3],
+      [other.id, 1],
+    ]);
+  });
+
+  it("sets an event over EventBridge's entry limit aside with its size, instead of failing the batch forever", async () => {
+    const oversized = await rows.create({ name: "Huge", description: "x".repeat(150 * 1024) });
+    const fine = await rows.create({ name: "Fine" });
+    const records = await newRecords(2);
+
+    expect(await publish(records)).toEqual({ batchItemFailures: [] });
+
+    expect(details().map((detail) => detail.itemId)).toEqual([fine.id]);
+    const [setAside, ...more] = failureMessages();
+    expect(more).toEqual([]);
+    expect(setAside).toMatchObject({ type: "unpublishable-record", keys: { id: { S: oversized.id } } });
+    expect(String(setAside?.reason)).toMatch(
+      /^the item\.created event would be \d+ bytes, over EventBridge's 262144/,
+    );
   });
 
   it("sets aside an event EventBridge refuses as malformed, and goes on", async () => {

@@ -125,6 +125,24 @@ describe("create", () => {
     expect((await storedItem(itemIdFor(JSON.parse(record.body).requestId)))?.version).toBe(1);
   });
 
+  it("never answers a create with another user's item, should two users' request ids ever meet", async () => {
+    const requestId = newRequestId();
+    await create(
+      sqsEvent(sqsRecord(commandBody({ requestId, payload: { name: "Alice's" } }))),
+      lambdaContext(),
+    );
+    peers.sqs.reset();
+
+    await create(
+      sqsEvent(sqsRecord(commandBody({ requestId, owner: BOB, payload: { name: "Bob's" } }))),
+      lambdaContext(),
+    );
+
+    expect(onlyOutcome()).toMatchObject({ status: "error", error: { code: "CONFLICT" } });
+    expect(JSON.stringify(onlyOutcome())).not.toContain("Alice's");
+    expect(await storedItem(itemIdFor(requestId))).toMatchObject({ owner: ALICE, name: "Alice's" });
+  });
+
   it("does not bring an item back when a create arrives again after the item was deleted", async () => {
     const createRecord = sqsRecord(commandBody({ payload: { name: "Gone for good" } }));
     await create(sqsEvent(createRecord), lambdaContext());

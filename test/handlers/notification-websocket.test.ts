@@ -84,11 +84,12 @@ async function register(owner: string, connectionId: string, connectedAt: string
 }
 
 /** Opens a real socket and registers it through $connect as `owner`, as API Gateway would after its authorizer. */
-async function connectedClient(owner: string, requestId?: string) {
+async function connectedClient(owner: string, requestId?: string, tokenExpiresAt?: number) {
   const client = await peers.websocket.connect();
   const response = await connect(
     websocketEvent("$connect", client.connectionId, {
       principal: owner,
+      ...(tokenExpiresAt === undefined ? {} : { tokenExpiresAt }),
       ...(requestId ? { queryStringParameters: { requestId } } : {}),
     }),
   );
@@ -215,6 +216,25 @@ describe("notification", () => {
     for (const client of [first, second, narrowedElsewhere, stranger]) client.socket.close();
   });
 
+  it("closes and forgets a socket whose token has expired instead of pushing to it", async () => {
+    const owner = randomUUID();
+    const signedIn = await connectedClient(owner);
+    const expired = await connectedClient(owner, undefined, Math.floor(Date.now() / 1000) - 1);
+    const closed = new Promise((resolve) => expired.socket.once("close", resolve));
+    const outcome = outcomeFor(newRequestId());
+
+    const response = await notify(sqsEvent(sqsRecord(notification(owner, outcome))), lambdaContext());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await framesArrived(signedIn.frames, 1)).toEqual([outcome]);
+    await closed;
+    expect(expired.frames).toEqual([]);
+    expect(await connection(expired.connectionId)).toBeUndefined();
+    const sockets = (await connection(`owner#${owner}`))?.sockets as Set<string>;
+    expect([...sockets].map((entry) => entry.split("#")[1])).toEqual([signedIn.connectionId]);
+    signedIn.socket.close();
+  });
+
   it("forgets a gone connection, but not one young enough to be inside its $connect", async () => {
     const owner = randomUUID();
     const [stale, young] = [randomUUID(), randomUUID()];
@@ -288,6 +308,26 @@ describe("$default", () => {
     client.socket.close();
   });
 
+  it("answers no status on a socket whose token has expired, and closes it", async () => {
+    const requestId = newRequestId();
+    const owner = randomUUID();
+    await notify(sqsEvent(sqsRecord(notification(owner, outcomeFor(requestId)))), lambdaContext());
+    const client = await connectedClient(owner, undefined, Math.floor(Date.now() / 1000) - 1);
+    const closed = new Promise((resolve) => client.socket.once("close", resolve));
+
+    const response = await fallback(
+      websocketEvent("$default", client.connectionId, {
+        body: JSON.stringify({ action: "status", requestId }),
+      }),
+    );
+
+    expect(response.statusCode).toBe(401);
+    expect(await framesArrived(client.frames, 1)).toEqual([
+      { type: "error", error: "your sign-in has expired: reconnect with a fresh token" },
+    ]);
+    await closed;
+  });
+
   it("answers another user's request exactly like an unknown one", async () => {
     const requestId = newRequestId();
     await notify(sqsEvent(sqsRecord(notification(ALICE, outcomeFor(requestId)))), lambdaContext());
@@ -351,6 +391,22 @@ describe("$default", () => {
     expect(frame?.error.startsWith('unknown action "\\"\\"')).toBe(true);
     expect(frame?.error).toContain('...; send {"action":"status"');
     expect(Buffer.byteLength(JSON.stringify(frame))).toBeLessThan(300);
+    client.socket.close();
+  });
+
+  it("names an action that is no string by its type, however deeply a client nests it", async () => {
+    const client = await connectedClient(randomUUID());
+    // 20 KB of nested arrays: JSON.parse takes it, serialising it back would overflow the stack.
+    const action = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
+
+    const response = await fallback(
+      websocketEvent("$default", client.connectionId, { body: `{"action":${action}}` }),
+    );
+
+    expect(response.statusCode).toBe(400);
+    expect(await framesArrived(client.frames, 1)).toEqual([
+      { type: "error", error: 'unknown action (an array); send {"action":"status","requestId":"..."}' },
+    ]);
     client.socket.close();
   });
 });

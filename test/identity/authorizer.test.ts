@@ -57,7 +57,12 @@ describe("the $connect authorizer", () => {
         Version: "2012-10-17",
         Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: METHOD_ARN }],
       },
-      context: { clientId: webClient.clientId },
+      context: {
+        clientId: webClient.clientId,
+        tokenExpiresAt: String(
+          JSON.parse(Buffer.from(access_token.split(".")[1] ?? "", "base64url").toString()).exp,
+        ),
+      },
     });
   });
 
@@ -69,6 +74,15 @@ describe("the $connect authorizer", () => {
       Statement: [{ Action: "execute-api:Invoke", Effect: "Deny", Resource: METHOD_ARN }],
     },
   };
+
+  it("refuses a write-only token: what a socket receives includes items, and reading them takes items/read", async () => {
+    const { access_token } = pool.signIn({
+      username: "alice",
+      clientId: webClient.clientId,
+      scopes: ["items/write"],
+    });
+    expect(await authorize(connectEvent(access_token))).toEqual(denied);
+  });
 
   it("refuses a connection without a token", async () => {
     expect(await authorize(connectEvent())).toEqual(denied);

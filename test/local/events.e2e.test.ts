@@ -88,13 +88,8 @@ describe("npm run local with a webhook URL: every change reaches the webhook and
     });
     rows = new ItemRows(documents, `${dev.namePrefix}-items`);
     tailing = tail(service);
-    await waitFor(
-      async () => (tailing.lines.length >= 0 && tailing.process.pid ? true : undefined),
-      5000,
-      "tail",
-    );
-    // The tail is connected once the runner holds its request open: give it that moment before writing.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Events put before the tail's request is open never reach it: write nothing until it says it watches.
+    await waitFor(async () => (tailing.connected() ? true : undefined), 60_000, "events tail to connect");
   }, 90_000);
   afterAll(async () => {
     tailing?.process.kill("SIGTERM");

@@ -195,6 +195,8 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
         ["dynamodb:UpdateItem", table("connections")],
         ["dynamodb:DeleteItem", table("connections")],
         ["execute-api:ManageConnections", connection],
+        // Closes a socket whose token has expired.
+        ["execute-api:ManageConnections", connection.replace("/POST/", "/DELETE/")],
         ...consume("notifications"),
       ],
       denied: [
@@ -274,8 +276,10 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
         ["dynamodb:GetItem", table("connections")],
         ["dynamodb:GetItem", table("requests")],
         ["execute-api:ManageConnections", connection],
+        ["execute-api:ManageConnections", connection.replace("/POST/", "/DELETE/")],
       ],
       denied: [
+        ["execute-api:ManageConnections", connection.replace("/POST/", "/GET/")],
         ["dynamodb:PutItem", table("requests")],
         ["dynamodb:PutItem", table("connections")],
         ["dynamodb:GetItem", table("items")],
@@ -310,6 +314,12 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
         "ImplicitlyDenied",
       );
     }
+  });
+
+  it("lets the publisher decrypt stream records through DynamoDB, which reads them with the table's key", async () => {
+    const role = `${prefix}-item-events`;
+    expect(await decide(role, "kms:Decrypt", key, `dynamodb.${region}.amazonaws.com`)).toBe("Allowed");
+    expect(await decide(role, "kms:Decrypt", key, null)).toBe("ImplicitlyDenied");
   });
 
   it("lets the REST integration role send only to the command queues and only read outcomes", async () => {

@@ -107,6 +107,20 @@ describe.each(ENVIRONMENT_NAMES)("domain events in the %s stack", (environment) 
     }
   });
 
+  it("replaces a webhook's connection when its endpoint moves to another origin, so no host gets another's secret", () => {
+    const origins = resourcesOf(stack, "terraform_data");
+    for (const webhook of config.events.webhooks) {
+      const connection = resourcesOf(stack, "aws_cloudwatch_event_connection").find(
+        (candidate) => candidate.values.name === `${prefix}-webhook-${webhook.name}`,
+      );
+      const [trigger, ...others] = (connection?.values.lifecycle as { replace_triggered_by?: string[] })
+        ?.replace_triggered_by ?? [""];
+      expect(others).toEqual([]);
+      const origin = origins.find((candidate) => trigger === `terraform_data.${candidate.id}`);
+      expect(origin?.values.triggers_replace).toEqual({ origin: new URL(webhook.endpoint).origin });
+    }
+  });
+
   it("outputs the bus, the archive (for replays) and the failure queue", () => {
     expect(stack.output).toMatchObject({
       event_bus_name: { value: expect.stringMatching(/^\$\{aws_cloudwatch_event_bus\.[\w-]+\.name\}$/) },

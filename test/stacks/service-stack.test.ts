@@ -122,20 +122,26 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
       `dynamodb:GetItem on ${connections}`,
       `dynamodb:UpdateItem on ${connections}`,
     ]);
+    // POST pushes a frame; DELETE closes a socket whose token has expired.
+    const pushAndClose = ["DELETE", "POST"].map((method) =>
+      expect.stringMatching(
+        new RegExp(
+          `^execute-api:ManageConnections on \\$\\{aws_apigatewayv2_api\\.\\w+\\.execution_arn\\}/live/${method}/@connections/\\*$`,
+        ),
+      ),
+    );
     expect(dataActions("notification")).toEqual([
       `dynamodb:DeleteItem on ${connections}`,
       `dynamodb:GetItem on ${connections}`,
       `dynamodb:GetItem on ${requests}`,
       `dynamodb:PutItem on ${requests}`,
       `dynamodb:UpdateItem on ${connections}`,
-      expect.stringMatching(
-        /^execute-api:ManageConnections on \$\{aws_apigatewayv2_api\.\w+\.execution_arn\}\/live\/POST\/@connections\/\*$/,
-      ),
+      ...pushAndClose,
     ]);
     expect(dataActions("ws-default")).toEqual([
       `dynamodb:GetItem on ${connections}`,
       `dynamodb:GetItem on ${requests}`,
-      expect.stringMatching(/^execute-api:ManageConnections on /),
+      ...pushAndClose,
     ]);
     const stream = items.replace(/\.arn\}$/, ".stream_arn}");
     expect(dataActions("item-events")).toEqual([

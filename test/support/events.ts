@@ -103,7 +103,13 @@ export function sqsEvent(...records: SQSRecord[]): SQSEvent {
 export function websocketEvent(
   routeKey: "$connect" | "$disconnect" | "$default",
   connectionId: string,
-  options: { body?: string; queryStringParameters?: Record<string, string>; principal?: string } = {},
+  options: {
+    body?: string;
+    queryStringParameters?: Record<string, string>;
+    principal?: string;
+    /** Epoch seconds at which the authorizer's token expires. @default an hour from now */
+    tokenExpiresAt?: number;
+  } = {},
 ): APIGatewayProxyWebsocketEventV2 & { queryStringParameters?: Record<string, string> } {
   return {
     requestContext: {
@@ -120,7 +126,14 @@ export function websocketEvent(
       requestId: randomUUID(),
       domainName: "example.execute-api.eu-west-1.amazonaws.com",
       apiId: "example",
-      ...(options.principal ? { authorizer: { principalId: options.principal } } : {}),
+      ...(options.principal
+        ? {
+            authorizer: {
+              principalId: options.principal,
+              tokenExpiresAt: String(options.tokenExpiresAt ?? Math.floor(Date.now() / 1000) + 3600),
+            },
+          }
+        : {}),
     },
     body: options.body,
     isBase64Encoded: false,

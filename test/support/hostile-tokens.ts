@@ -32,7 +32,7 @@ export function hostileTokens(
     "another pool's client": otherPool.signIn({
       username,
       clientId: "other-pool-client",
-      scopes: ["items/write"],
+      scopes: ["items/read"],
     }).access_token,
     "an ID token where an access token is required": String(valid.id_token),
     "alg none": `${encode({ alg: "none", typ: "JWT" })}.${payload}.`,
