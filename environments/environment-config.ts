@@ -462,12 +462,16 @@ export function findCrossEnvironmentProblems(configs: readonly EnvironmentConfig
 
 /** Validates every config and their combination, throwing one error that names every problem. */
 export function validateEnvironments(configs: readonly EnvironmentConfig[]): readonly EnvironmentConfig[] {
+  const own = configs.map((config) => ({ name: config.name, problems: findConfigProblems(config) }));
+  const shared = findCrossEnvironmentProblems(configs);
   const problems = [
-    ...configs.flatMap((config) => findConfigProblems(config).map((problem) => `${config.name}: ${problem}`)),
-    ...findCrossEnvironmentProblems(configs),
+    ...own.flatMap(({ name, problems }) => problems.map((problem) => `${name}: ${problem}`)),
+    ...shared,
   ];
+  // The header names the environments at fault; a problem between environments concerns them all.
+  const atFault = shared.length > 0 ? configs : own.filter((entry) => entry.problems.length > 0);
   if (problems.length > 0)
-    throw new EnvironmentConfigError(configs.map((config) => config.name).join(", "), problems);
+    throw new EnvironmentConfigError(atFault.map((config) => config.name).join(", "), problems);
   return configs;
 }
 

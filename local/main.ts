@@ -33,6 +33,7 @@ const USAGE = `usage: npm run local -- [options]            run the dev stack on
        npm run local -- token <username> [--scope items/read[,items/write]]
                                                  print an access token of the running runner's user pool
 ${EVENTS_USAGE}
+       (each command finds the running runner by its --rest-port, default 3000: pass the runner's own if you moved it)
 options:
   --rest-port <n>         REST API port (default 3000)
   --ws-port <n>           WebSocket port (default 3001)

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { LocalEmulation } from "../emulations.ts";
+import { listenLocally } from "../listen.ts";
 import type { LocalAppClient, LocalUserPool } from "./user-pool.ts";
 
 export interface LocalIdentityServer {
@@ -162,8 +163,7 @@ export async function startIdentityServer(
     });
   }
 
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  const { port: bound } = server.address() as { port: number };
+  const bound = await listenLocally(server, port, "the local user pool", "--auth-port");
   return {
     url: `http://127.0.0.1:${bound}`,
     close: () =>

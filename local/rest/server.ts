@@ -4,6 +4,7 @@ import { DynamoDBClient, GetItemCommand, type GetItemCommandInput } from "@aws-s
 import Ajv from "ajv-draft-04";
 import { matchRoute, type RestApiTable, type RouteSpec, selectResponse } from "../../synthesized/rest-api.ts";
 import type { LocalEmulation } from "../emulations.ts";
+import { listenLocally } from "../listen.ts";
 import { sendChecked } from "../sqs/actions.ts";
 import type { SqsBroker } from "../sqs/broker.ts";
 import { SqsError } from "../sqs/errors.ts";
@@ -88,15 +89,18 @@ export async function startRestServer(
     }
     const body = Buffer.concat(chunks).toString("utf8");
     const requestId = firstHeader(request, "x-amzn-requestid") ?? randomUUID();
+    const extendedRequestId = newExtendedRequestId();
     const send = (status: number, text: string, headers: Record<string, string> = {}) => {
       response.writeHead(status, {
         "content-type": "application/json",
         "x-amzn-requestid": requestId,
+        "x-amz-apigw-id": extendedRequestId,
         ...headers,
       });
       response.end(text);
+      // Logged as the templates make it URL-safe: the requestId a client is answered with.
       options.log(
-        `${request.method} ${request.url} ${status} ${(performance.now() - started).toFixed(1)}ms ${requestId}`,
+        `${request.method} ${request.url} ${status} ${(performance.now() - started).toFixed(1)}ms ${Buffer.from(extendedRequestId, "base64").toString("base64url")}`,
       );
     };
     try {
@@ -107,7 +111,7 @@ export async function startRestServer(
         const text = (spec?.template ?? '{"error":$context.error.messageString}')
           .replaceAll("$context.error.validationErrorString", JSON.stringify(validationError).slice(1, -1))
           .replaceAll("$context.error.messageString", JSON.stringify(DEFAULT_MESSAGE[type] ?? "Bad Request"))
-          .replaceAll("$context.extendedRequestId", requestId)
+          .replaceAll("$context.extendedRequestId", extendedRequestId)
           .replaceAll("$context.requestId", requestId);
         send(Number(spec?.statusCode ?? DEFAULT_STATUS[type] ?? 400), text, spec?.headers ?? {});
       };
@@ -133,7 +137,7 @@ export async function startRestServer(
       );
       const context = {
         requestId,
-        extendedRequestId: newExtendedRequestId(),
+        extendedRequestId,
         ...(claims ? { authorizer: { claims: claimsAsStrings(claims) } } : {}),
         requestTimeEpoch: Date.now(),
         httpMethod: route.httpMethod,
@@ -202,8 +206,7 @@ export async function startRestServer(
     throw new Error(`Integration ${uri} is not served locally`);
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
+  const port = await listenLocally(server, options.port, "the REST API", "--rest-port");
   return {
     url: `http://127.0.0.1:${port}`,
     close: async () => {

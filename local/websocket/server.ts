@@ -6,6 +6,7 @@ import type { WebSocketAuthorizerModel } from "../../synthesized/service-model.t
 import { Chaos } from "../chaos/chaos.ts";
 import type { LocalEmulation } from "../emulations.ts";
 import type { FunctionHost } from "../functions.ts";
+import { listenLocally } from "../listen.ts";
 import { connectionsApi, type LiveConnection } from "./connections-api.ts";
 
 export interface WebSocketServerOptions {
@@ -202,8 +203,7 @@ export async function startWebSocketServer(
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(options.port, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
+  const port = await listenLocally(server, options.port, "the WebSocket API", "--ws-port");
   return {
     url: `ws://127.0.0.1:${port}`,
     callbackUrl: `http://127.0.0.1:${port}`,

@@ -16,9 +16,32 @@ export interface PlanSummary {
   readonly destructive: ReadonlyArray<{ address: string; kind: ChangeKind }>;
 }
 
-const SECURITY_RELEVANT =
-  /^(aws_iam_|aws_kms_|aws_lambda_permission$|aws_api_gateway_account$|aws_wafv2_)|_policy$/;
-const STATEFUL = new Set(["aws_dynamodb_table", "aws_kms_key", "aws_sqs_queue", "aws_cloudwatch_log_group"]);
+/**
+ * Who may do what: roles, keys, resource policies, WAF, and identity (the user pool and its clients, the
+ * authorizers, the methods that name them and their scopes, the webhook connections that hold credentials).
+ */
+const SECURITY_RELEVANT = new RegExp(
+  [
+    "^(aws_iam_|aws_kms_|aws_wafv2_|aws_cognito_)",
+    "^(aws_lambda_permission|aws_api_gateway_account|aws_api_gateway_authorizer|aws_apigatewayv2_authorizer)$",
+    "^(aws_api_gateway_method|aws_apigatewayv2_route)$",
+    "^(aws_cloudwatch_event_connection|aws_cloudwatch_event_api_destination)$",
+    "_policy$",
+  ].join("|"),
+);
+/**
+ * Resources whose loss loses data or history. A replaced user pool gives every user a new `sub`, and items,
+ * outcomes and sockets are owned by `sub`: that is data loss too.
+ */
+const STATEFUL = new Set([
+  "aws_dynamodb_table",
+  "aws_kms_key",
+  "aws_sqs_queue",
+  "aws_cloudwatch_log_group",
+  "aws_cognito_user_pool",
+  "aws_cloudwatch_event_archive",
+  "aws_s3_bucket",
+]);
 
 export function changeKind(actions: readonly string[]): ChangeKind | undefined {
   if (actions.includes("delete") && actions.includes("create")) return "replace";

@@ -114,7 +114,7 @@ const GATEWAY_RESPONSES: ReadonlyArray<{ type: string; statusCode?: string; temp
   {
     type: "UNAUTHORIZED",
     template:
-      '{"error":"sign in first: send a valid, unexpired access token with the route\'s scope as Authorization: Bearer <token>"}',
+      '{"error":"not authorized: send a valid, unexpired access token that carries this route\'s scope as Authorization: Bearer <token>"}',
   },
   { type: "ACCESS_DENIED", template: '{"error":"this token may not call this route"}' },
   { type: "INVALID_API_KEY", template: '{"error":"a valid API key is required in the x-api-key header"}' },

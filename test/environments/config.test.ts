@@ -14,12 +14,9 @@ function variant(base: EnvironmentConfig, changes: Record<string, unknown>): Env
 }
 
 describe("environment configs", () => {
-  it("accepts the three shipped environments", () => {
-    expect(validateEnvironments(ENVIRONMENTS).map((config) => config.name)).toEqual([
-      "dev",
-      "staging",
-      "prod",
-    ]);
+  it("accepts every shipped environment, together", () => {
+    expect(ENVIRONMENTS.length).toBeGreaterThanOrEqual(3);
+    expect(validateEnvironments(ENVIRONMENTS)).toBe(ENVIRONMENTS);
   });
 
   it("reports every problem of one config in one error", () => {
@@ -47,6 +44,13 @@ describe("environment configs", () => {
         '  - region: must look like "eu-west-1", got "Europe"',
         "  - queues.visibilityTimeoutSeconds: must be at least 6 x lambda.timeoutSeconds + eventSource.maxBatchingWindowSeconds (6 x 30 + 0 = 180), got 60",
       ].join("\n"),
+    );
+  });
+
+  it("names only the environments at fault when it validates them together", () => {
+    const broken = variant(dev, { accountId: "12345" });
+    expect(() => validateEnvironments([broken, ...ENVIRONMENTS.slice(1)])).toThrow(
+      /^Invalid environment config "dev" \(1 problem\):\n {2}- dev: accountId: must be 12 digits/,
     );
   });
 

@@ -250,8 +250,11 @@ describe("EventBridge, locally", () => {
     const gaps = requests
       .slice(1)
       .map((request, index) => request.at - (requests[index] as { at: number }).at);
-    // 20 a second is one every 50 ms; timers may fire a little early or late, never a burst.
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(35);
+    // 20 a second is one every 50 ms. Timers fire a little early or late and a busy machine delays one request
+    // more than the next, so single gaps vary; but no two consecutive gaps can add up to a burst.
+    const pairs = gaps.slice(1).map((gap, index) => gap + (gaps[index] as number));
+    expect(Math.min(...pairs)).toBeGreaterThanOrEqual(70);
+    expect((requests.at(-1)?.at ?? 0) - (requests[0]?.at ?? 0)).toBeGreaterThanOrEqual(200);
   });
 
   it("refuses entries as PutEvents does, one by one, and whole requests it cannot take", () => {

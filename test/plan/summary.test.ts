@@ -53,6 +53,38 @@ describe("plan summary", () => {
     expect(renderText(summary)).toMatch(/DANGER replace aws_dynamodb_table\.items/);
   });
 
+  it("calls out identity changes, and a replaced user pool as the data loss it is", () => {
+    const change = (type: string, actions: string[]) => ({ address: `${type}.x`, type, change: { actions } });
+    const identity = summarizePlan(
+      {
+        resource_changes: [
+          change("aws_cognito_user_pool", ["delete", "create"]),
+          change("aws_cognito_user_pool_client", ["update"]),
+          change("aws_api_gateway_authorizer", ["update"]),
+          change("aws_api_gateway_method", ["update"]),
+          change("aws_apigatewayv2_authorizer", ["update"]),
+          change("aws_cloudwatch_event_connection", ["delete", "create"]),
+          change("aws_cloudwatch_event_archive", ["delete"]),
+          change("aws_sqs_queue", ["update"]),
+        ],
+      },
+      "prod",
+      "live",
+    );
+    expect(identity.securityRelevant.map((entry) => entry.address)).toEqual([
+      "aws_cognito_user_pool.x",
+      "aws_cognito_user_pool_client.x",
+      "aws_api_gateway_authorizer.x",
+      "aws_api_gateway_method.x",
+      "aws_apigatewayv2_authorizer.x",
+      "aws_cloudwatch_event_connection.x",
+    ]);
+    expect(identity.destructive.map((entry) => entry.address)).toEqual([
+      "aws_cognito_user_pool.x",
+      "aws_cloudwatch_event_archive.x",
+    ]);
+  });
+
   it("renders a PR comment with a marker to update it in place", () => {
     const markdown = renderMarkdown(summary);
     expect(markdown.split("\n")[0]).toBe("<!-- terraform-plan:prod -->");
