@@ -74,7 +74,10 @@ function interleaved(specs) {
     measure(command, outdir, cwd);
     return { label, command, count, cwd, beforeEach, outdir, wall: [], peak: [] };
   });
-  for (let run = 0; run < Math.max(...series.map((s) => s.count)); run += 1) {
+  const rounds = Math.max(...series.map((s) => s.count));
+  for (let run = 0; run < rounds; run += 1) {
+    // On stderr, so the tables on stdout stay clean: a whole run takes minutes.
+    process.stderr.write(`synth round ${run + 1} of ${rounds}\n`);
     for (const s of series.filter((candidate) => run < candidate.count)) {
       const sample = measure(s.command, s.outdir, s.cwd, s.beforeEach);
       s.wall.push(sample.wallMs);
