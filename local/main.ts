@@ -261,9 +261,14 @@ async function run(options: ReturnType<typeof parseArguments>) {
     websocketUrl,
     apiKey: options.apiKey,
   });
+  let dropConnections = () => 0;
   const extraRoutes = (request: IncomingMessage, response: ServerResponse) => {
     if (operator(request, response)) return true;
     const url = new URL(request.url ?? "/", "http://local");
+    if (url.pathname === "/_local/websocket/drop" && request.method === "POST") {
+      json(response, 200, { dropped: dropConnections() });
+      return true;
+    }
     if (events.routes(request, response)) return true;
     if (url.pathname === "/_local/stats" && request.method === "GET") {
       json(response, 200, {
@@ -307,6 +312,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     port: wsPort,
     log,
   });
+  dropConnections = websocket.dropAll;
 
   console.log(`REST API    ${rest.url}   (x-api-key: ${options.apiKey}; Authorization: Bearer <token>)`);
   console.log(
