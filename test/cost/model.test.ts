@@ -145,6 +145,14 @@ const TRAFFIC: Traffic = {
   tracing: { reservoirPerSecond: 0, rate: 0.1 },
   identity: { requestsPerActiveUser: 100, freeActiveUsers: 10_000, machineTokensPerClientPerMonth: 720 },
   domainEvents: { changesPerRequest: 0.5, eventBytes: 1000 },
+  site: {
+    pageLoadsPerRequest: 0.1,
+    filesPerPageLoad: 5,
+    bytesPerPageLoad: 1024 ** 3 / 1000,
+    originFetchShare: 0.2,
+    storedBytes: 1024 ** 3,
+    accessLogBytesPerFetch: 1000,
+  },
 };
 
 const input = (changes: Partial<EstimateInput> = {}): EstimateInput => ({

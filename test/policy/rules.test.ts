@@ -353,7 +353,10 @@ const BREAKS: Record<string, { environment: string; apply: (stack: StackJson) =>
     environment: "dev",
     apply: (stack) => {
       const [rule] = bucketPart(stack, "aws_s3_bucket_server_side_encryption_configuration").rule as Values[];
-      (rule as Values).bucket_key_enabled = false;
+      const byDefault = (rule as Values).apply_server_side_encryption_by_default as Values;
+      // The site bucket's SSE-S3 becomes SSE-KMS with no key of this stack; a KMS bucket loses its bucket key.
+      if (byDefault.sse_algorithm === "AES256") byDefault.sse_algorithm = "aws:kms";
+      else (rule as Values).bucket_key_enabled = false;
     },
   },
   S3B2: {
