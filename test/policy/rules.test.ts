@@ -349,6 +349,44 @@ const BREAKS: Record<string, { environment: string; apply: (stack: StackJson) =>
       ).generate_secret = true;
     },
   },
+  CF1: {
+    environment: "dev",
+    apply: (stack) => {
+      first(stack, "aws_cloudfront_origin_access_control").signing_behavior = "no-override";
+    },
+  },
+  CF2: {
+    environment: "prod",
+    apply: (stack) => {
+      (first(stack, "aws_cloudfront_distribution").viewer_certificate as Values).minimum_protocol_version =
+        "TLSv1.1_2016";
+    },
+  },
+  CF3: {
+    environment: "dev",
+    apply: (stack) => {
+      const headers = first(stack, "aws_cloudfront_response_headers_policy")
+        .security_headers_config as Values;
+      const csp = headers.content_security_policy as Values;
+      csp.content_security_policy = String(csp.content_security_policy).replace(
+        "script-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+      );
+    },
+  },
+  CF4: {
+    environment: "staging",
+    apply: (stack) => {
+      delete stack.resource.aws_cloudwatch_log_delivery;
+    },
+  },
+  CF5: {
+    environment: "dev",
+    apply: (stack) => {
+      (first(stack, "aws_cloudfront_distribution").default_cache_behavior as Values).viewer_protocol_policy =
+        "allow-all";
+    },
+  },
   S3B1: {
     environment: "dev",
     apply: (stack) => {
