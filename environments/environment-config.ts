@@ -355,6 +355,11 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
 
   checkDomainEvents(config.events, { check, integerIn });
   checkSite(config.site, { check, integerIn });
+  if (config.tier === "production" && config.site)
+    check(
+      config.site.customDomain !== undefined,
+      "site.customDomain: required in a production environment (the default *.cloudfront.net certificate is served with TLSv1)",
+    );
 
   if (config.backend.type === "s3") {
     const { bucket, key, region } = config.backend;

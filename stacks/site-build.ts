@@ -67,12 +67,14 @@ export function buildSite(sourceDir: string, outdir: string): SiteBuild {
   if (sources.includes(SITE_CONFIG))
     throw new Error(`The site in ${sourceDir} must not hold ${SITE_CONFIG}: each stack generates its own`);
   const texts = new Map(sources.map((name) => [name, readFileSync(path.join(sourceDir, name), "utf8")]));
+  for (const [name, text] of texts)
+    for (const reference of referencesOf(text))
+      if (!texts.has(reference))
+        throw new Error(`The site refers to ${reference}, which it does not have (in ${name})`);
   const keys = new Map<string, string>();
   const rewrite = (content: string) =>
     content.replace(REFERENCE, (_whole, before: string, name: string, after: string) => {
-      const key = keys.get(name);
-      if (!key) throw new Error(`The site refers to ${name}, which it does not have`);
-      return `${before}./${key}${after}`;
+      return `${before}./${keys.get(name)}${after}`;
     });
   const built = new Map<string, string>();
   let pending = sources.filter((name) => name !== SITE_INDEX);
