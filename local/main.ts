@@ -7,6 +7,7 @@ import { synthesizeService } from "../stacks/service-app.ts";
 import { readRestApi } from "../synthesized/rest-api.ts";
 import type { FunctionModel } from "../synthesized/service-model.ts";
 import { readStackModel } from "../synthesized/service-model.ts";
+import { readSite } from "../synthesized/site.ts";
 import type { StackJson } from "../synthesized/stack-json.ts";
 import { parseChaos } from "./chaos/chaos.ts";
 import { startDynamoChaosProxy } from "./chaos/dynamo-proxy.ts";
@@ -26,7 +27,7 @@ import { NotificationDelivery, readBucketNotifications } from "./s3/notification
 import { SqsBroker } from "./sqs/broker.ts";
 import { sqsEmulation, startSqsEndpoint } from "./sqs/endpoint.ts";
 import { LOCAL_ACCOUNT_ID, localQueueArn, localQueueSpecs } from "./sqs/queue-attributes.ts";
-import { serveWebClient } from "./web-client.ts";
+import { localSiteHeaders, serveSite, siteEmulation } from "./web-client.ts";
 import { startWebSocketServer, websocketEmulation } from "./websocket/server.ts";
 
 const USAGE = `usage: npm run local -- [options]            run the dev stack on this machine
@@ -216,6 +217,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     cognitoEmulation(userPool),
     events.emulation,
     s3Emulation,
+    siteEmulation,
   ];
   const unemulated = unemulatedResourceTypes(stack, emulations);
   if (unemulated.length > 0)
@@ -268,6 +270,24 @@ async function run(options: ReturnType<typeof parseArguments>) {
   const webClient = userPool.clients.find((client) => client.flows.includes("code"));
   if (!webClient)
     throw new Error("The stack declares no web client (authorization code flow) in its user pool");
+  // The site as CloudFront serves it: the built files and the distribution's headers, CSP origins made local.
+  const synthesizedSite = readSite(stack, stackDir);
+  const site = serveSite(
+    synthesizedSite,
+    localSiteHeaders(synthesizedSite.headers, {
+      rest: restUrl,
+      websocket: `ws://127.0.0.1:${wsPort}`,
+      identity: identity.url,
+    }),
+    {
+      region: model.region,
+      restUrl,
+      websocketUrl,
+      apiKey: options.apiKey,
+      userPoolId: userPool.poolId,
+      auth: { domainUrl: identity.url, clientId: webClient.clientId, scopes: webClient.scopes },
+    },
+  );
   const json = (response: ServerResponse, status: number, body: unknown) => {
     response.writeHead(status, { "content-type": "application/json" });
     response.end(JSON.stringify(body));
@@ -300,12 +320,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
       });
       return true;
     }
-    return serveWebClient(request, response, {
-      restUrl,
-      websocketUrl,
-      apiKey: options.apiKey,
-      auth: { domainUrl: identity.url, clientId: webClient.clientId, scopes: webClient.scopes },
-    });
+    return site(request, response);
   };
   const queueOfUri = (uri: string) => {
     const id = /\$\{aws_sqs_queue\.([\w-]+)\.name\}$/.exec(uri)?.[1] ?? "";

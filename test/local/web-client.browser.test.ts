@@ -8,6 +8,8 @@ import {
   startLocalService,
   tokenFor,
 } from "../../local/service-client.ts";
+import { readSite } from "../../synthesized/site.ts";
+import { synthesizedStack } from "../support/synthesized.ts";
 
 // Debian's Chromium, driven by playwright-core (which downloads no browser of its own). .ci/run installs it.
 const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -93,12 +95,48 @@ describe.skipIf(!available)("the web app in Chromium", () => {
     await service?.stop();
   });
 
+  it("serves the built site with the distribution's own headers, its CSP naming the local endpoints", async () => {
+    const synthesized = readSite(synthesizedStack("dev"), ".").headers;
+    const page = await fetch(`${service.restUrl}/`);
+    const served = Object.fromEntries(Object.keys(synthesized).map((name) => [name, page.headers.get(name)]));
+    const { "content-security-policy": servedCsp, ...servedRest } = served;
+    const { "content-security-policy": synthesizedCsp, ...synthesizedRest } = synthesized;
+    expect(servedRest).toEqual(synthesizedRest);
+    expect(Object.keys(synthesizedRest).sort()).toEqual([
+      "referrer-policy",
+      "strict-transport-security",
+      "x-content-type-options",
+      "x-frame-options",
+    ]);
+    // The same policy, directive for directive; only the API's, WebSocket's and user pool's origins are local.
+    const local = [service.restUrl, service.websocketUrl, service.authUrl];
+    const asServed = String(servedCsp)
+      .split(" ")
+      .map((source) => (local.includes(source) ? "<origin>" : source));
+    const asSynthesized = String(synthesizedCsp)
+      .split(" ")
+      .map((source) => (/\$\{|amazoncognito\.com$/.test(source) ? "<origin>" : source));
+    expect(asServed).toEqual(asSynthesized);
+    const html = await page.text();
+    const app = /src="\.\/(app\.[0-9a-f]{10}\.js)"/.exec(html)?.[1];
+    expect(page.headers.get("cache-control")).toBe("no-cache");
+    const asset = await fetch(`${service.restUrl}/${app}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(asset.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect((await fetch(`${service.restUrl}/app.js`)).status).toBe(403);
+  });
+
   it("signs in, creates, edits, deletes and pages through items, shows every outcome, survives a dropped socket and signs out", {
     timeout: 180_000,
   }, async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
+    // The CSP is enforced: anything it refuses is reported on the console.
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) errors.push(message.text());
+    });
     const tokenGrants: string[] = [];
     let refreshToken = "";
     page.on("request", (sent) => {
