@@ -406,8 +406,9 @@ export class RestApi extends Construct {
   /** A deployment replaced on any change of the definition, the stage that serves it, and its settings. */
   private deploy(): ApiGatewayStage {
     const { props } = this;
-    // An origin only Terraform knows (a distribution's name) enters the trigger as an input; its place in the
-    // templates is hashed as a stand-in, so the hash stays free of token numbering.
+    // An origin only Terraform knows (a distribution's name) is a trigger of its own (inside an expression a
+    // partly-resolved string loses its quoting); its place in the templates is hashed as a stand-in, so the hash
+    // stays free of token numbering.
     const tokenOrigins = props.cors.allowedOrigins.filter((origin) => Token.isUnresolved(origin));
     let definitionText = JSON.stringify(this.definition);
     for (const [index, origin] of tokenOrigins.entries())
@@ -417,8 +418,9 @@ export class RestApi extends Construct {
       description: "Replaced whenever any resource, method, integration or template of the API changes",
       triggers: {
         redeployment: Fn.sha1(
-          Fn.jsonencode([staticDefinitionHash(definitionText), ...this.deploymentInputs, ...tokenOrigins]),
+          Fn.jsonencode([staticDefinitionHash(definitionText), ...this.deploymentInputs]),
         ),
+        ...(tokenOrigins.length > 0 ? { cors_origins: tokenOrigins.join(" ") } : {}),
       },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: this.dependents,
