@@ -280,6 +280,40 @@ describe.skipIf(!available)("the web app in Chromium", () => {
     await screenshot(page, "05-signed-out");
     expect(errors).toEqual([]);
   });
+
+  it("stops reconnecting and asks for a new sign-in when the user pool no longer accepts the session", {
+    timeout: 180_000,
+  }, async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await signIn(page, service);
+    // The runner comes back on the same ports with a new signing key and no memory of the session: the
+    // $connect authorizer refuses the token, the REST API too, and the refresh token is unknown.
+    const port = (url: string) => new URL(url).port;
+    const ports = [service.restUrl, service.websocketUrl, service.authUrl].map(port);
+    await service.stop();
+    service = await startLocalService([
+      "--rest-port",
+      String(ports[0]),
+      "--ws-port",
+      String(ports[1]),
+      "--auth-port",
+      String(ports[2]),
+    ]);
+    const sockets: string[] = [];
+    page.on("websocket", (socket) => sockets.push(socket.url()));
+    await page.getByText(/Signed out: sign in again/).waitFor({ timeout: 90_000 });
+    expect(await page.locator("#signed-in").isHidden()).toBe(true);
+    expect(await page.evaluate("document.activeElement.id")).toBe("sign-in");
+    // Signed out means no more handshakes: none in the time two more backoff steps would take.
+    const attempts = sockets.length;
+    await page.waitForTimeout(3_000);
+    expect(sockets.length).toBe(attempts);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "06-session-refused");
+    expect(errors).toEqual([]);
+  });
 });
 
 async function webClientId(page: Page): Promise<string> {
