@@ -63,6 +63,16 @@ export function serviceTraffic(mix: Readonly<Record<Operation, number>> = OPERAT
     tracing: { reservoirPerSecond: 1, rate: 0.05 },
     // An item event is under 1 KB: the envelope, ids, and the changed fields of one item (at most 16 KiB of body).
     domainEvents: { changesPerRequest, eventBytes: 1024 },
+    // A load fetches the page, its config, three scripts and a stylesheet (about 12 KB compressed); index.html and
+    // config.json are never cached, so two of six fetches reach the bucket. A user makes about 20 requests per load.
+    site: {
+      pageLoadsPerRequest: 0.05,
+      filesPerPageLoad: 6,
+      bytesPerPageLoad: 12 * 1024,
+      originFetchShare: 2 / 6,
+      storedBytes: 64 * 1024,
+      accessLogBytesPerFetch: 600,
+    },
     identity: {
       requestsPerActiveUser: 200,
       freeActiveUsers: 10_000,

@@ -76,6 +76,19 @@ export interface Traffic {
    * none, so this is an upper bound) and an event's size as EventBridge meters it.
    */
   readonly domainEvents: { readonly changesPerRequest: number; readonly eventBytes: number };
+  /**
+   * The web app: page loads per request (a user loads the app once and makes many requests), the files a load
+   * fetches and their bytes as served (compressed), the share of fetches CloudFront passes to the bucket (cache
+   * misses and the never-cached index and config), and an access-log record's size.
+   */
+  readonly site: {
+    readonly pageLoadsPerRequest: number;
+    readonly filesPerPageLoad: number;
+    readonly bytesPerPageLoad: number;
+    readonly originFetchShare: number;
+    readonly storedBytes: number;
+    readonly accessLogBytesPerFetch: number;
+  };
   /** Requests sampled into X-Ray traces: a reservoir per second, then a share of the rest (X-Ray's default rule). */
   readonly tracing: { readonly reservoirPerSecond: number; readonly rate: number };
 }

@@ -59,6 +59,8 @@ export const dev: EnvironmentConfig = {
       },
     ],
   },
+  // The CloudFront name: dev needs no domain of its own.
+  site: { priceClass: "PriceClass_100" },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: { type: "local" },

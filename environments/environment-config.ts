@@ -1,6 +1,6 @@
 import { ALL_SCOPES, HANDLER_NAMES, type HandlerName } from "../handlers/catalogue.ts";
 import type { DomainEventSettings } from "./domain-events-config.ts";
-import { checkDomainEvents } from "./domain-events-config.ts";
+import { type ConfigChecks, checkDomainEvents } from "./domain-events-config.ts";
 
 export type {
   DeliveryRetry,
@@ -113,6 +113,27 @@ export interface RestApiSettings {
   readonly latencyAlarmP99Ms: number;
 }
 
+/** CloudFront takes certificates from this region only, whatever the stack's region. */
+export const CLOUDFRONT_CERTIFICATE_REGION = "us-east-1";
+
+/** The web app: a private bucket behind a CloudFront distribution. */
+export interface SiteSettings {
+  /** Which edge locations serve it (CloudFront's price classes). */
+  readonly priceClass: "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
+  /**
+   * A name of the environment's own instead of the distribution's `*.cloudfront.net`: an ACM certificate is
+   * requested in `certificateRegion` (CloudFront's, `us-east-1`), validated and aliased in the hosted zone
+   * when one is given (else the DNS records are the operator's to create). @default the CloudFront name
+   */
+  readonly customDomain?: {
+    readonly domainName: string;
+    readonly certificateRegion: string;
+    readonly hostedZoneId?: string;
+  };
+  /** A CloudFront web ACL (per-IP rate rule and AWS's common rule set). @default no WAF */
+  readonly waf?: { readonly requestsPerFiveMinutesPerIp: number };
+}
+
 /** Everything that may differ between environments. The stack reads nothing else. */
 export interface EnvironmentConfig {
   /** The stack's name (`cdktf deploy <name>`); `environments/index.ts` lists every environment once. */
@@ -137,6 +158,7 @@ export interface EnvironmentConfig {
   readonly identity: IdentitySettings;
   /** Item changes published from the items table's stream onto the environment's event bus. */
   readonly events: DomainEventSettings;
+  readonly site: SiteSettings;
   /**
    * Whether this stack owns API Gateway's account-wide CloudWatch role setting. It is one per account
    * and region, so exactly one environment per account and region may set it.
@@ -332,6 +354,12 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
   integerIn("restApi.latencyAlarmP99Ms", restApi.latencyAlarmP99Ms, 1, 29000);
 
   checkDomainEvents(config.events, { check, integerIn });
+  checkSite(config.site, { check, integerIn });
+  if (config.tier === "production" && config.site)
+    check(
+      config.site.customDomain !== undefined,
+      "site.customDomain: required in a production environment (the default *.cloudfront.net certificate is served with TLSv1)",
+    );
 
   if (config.backend.type === "s3") {
     const { bucket, key, region } = config.backend;
@@ -343,6 +371,44 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
     check(REGION.test(region), `backend.region: must look like "eu-west-1", got "${region}"`);
   }
   return problems;
+}
+
+const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+
+/** Problems of the site settings: what CloudFront, ACM and Route 53 accept. */
+function checkSite(site: SiteSettings | undefined, { check, integerIn }: ConfigChecks): void {
+  if (!site) {
+    check(false, "site: is required (priceClass at least)");
+    return;
+  }
+  check(
+    ["PriceClass_100", "PriceClass_200", "PriceClass_All"].includes(site.priceClass),
+    `site.priceClass: must be PriceClass_100, PriceClass_200 or PriceClass_All, got "${site.priceClass}"`,
+  );
+  const domain = site.customDomain;
+  if (domain) {
+    check(
+      DOMAIN_NAME.test(domain.domainName ?? ""),
+      `site.customDomain.domainName: "${domain.domainName}" is not a lowercase DNS name such as app.example.com`,
+    );
+    check(
+      domain.certificateRegion === CLOUDFRONT_CERTIFICATE_REGION,
+      `site.customDomain.certificateRegion: CloudFront only uses certificates from ${CLOUDFRONT_CERTIFICATE_REGION}, got "${domain.certificateRegion}"`,
+    );
+    if (domain.hostedZoneId !== undefined)
+      check(
+        HOSTED_ZONE_ID.test(domain.hostedZoneId),
+        `site.customDomain.hostedZoneId: "${domain.hostedZoneId}" is not a Route 53 hosted zone id (Z followed by letters and digits)`,
+      );
+  }
+  if (site.waf)
+    integerIn(
+      "site.waf.requestsPerFiveMinutesPerIp",
+      site.waf.requestsPerFiveMinutesPerIp,
+      10,
+      2_000_000_000,
+    );
 }
 
 /** Problems of the identity settings: Cognito's own limits, and what production may not do. */

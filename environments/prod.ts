@@ -69,6 +69,15 @@ export const prod: EnvironmentConfig = {
       },
     ],
   },
+  site: {
+    priceClass: "PriceClass_All",
+    customDomain: {
+      domainName: "app.crud.example.com",
+      certificateRegion: "us-east-1",
+      hostedZoneId: "Z0123456789EXAMPLE",
+    },
+    waf: { requestsPerFiveMinutesPerIp: 2000 },
+  },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: {

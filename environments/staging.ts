@@ -83,6 +83,7 @@ export const staging: EnvironmentConfig = {
       },
     ],
   },
+  site: { priceClass: "PriceClass_100" },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: {

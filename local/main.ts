@@ -7,6 +7,7 @@ import { synthesizeService } from "../stacks/service-app.ts";
 import { readRestApi } from "../synthesized/rest-api.ts";
 import type { FunctionModel } from "../synthesized/service-model.ts";
 import { readStackModel } from "../synthesized/service-model.ts";
+import { readSite } from "../synthesized/site.ts";
 import type { StackJson } from "../synthesized/stack-json.ts";
 import { parseChaos } from "./chaos/chaos.ts";
 import { startDynamoChaosProxy } from "./chaos/dynamo-proxy.ts";
@@ -20,10 +21,13 @@ import { startDomainEvents } from "./events/runner.ts";
 import { FunctionHost, lambdaEmulation } from "./functions.ts";
 import { dlqCommand, endpointsCommand, operatorRoutes } from "./operator.ts";
 import { restApiEmulation, startRestServer } from "./rest/server.ts";
+import { localBuckets, s3Emulation } from "./s3/emulation.ts";
+import { type ObjectCreated, startS3Endpoint } from "./s3/endpoint.ts";
+import { NotificationDelivery, readBucketNotifications } from "./s3/notifications.ts";
 import { SqsBroker } from "./sqs/broker.ts";
 import { sqsEmulation, startSqsEndpoint } from "./sqs/endpoint.ts";
 import { LOCAL_ACCOUNT_ID, localQueueArn, localQueueSpecs } from "./sqs/queue-attributes.ts";
-import { serveWebClient } from "./web-client.ts";
+import { localSiteHeaders, serveSite, siteEmulation } from "./web-client.ts";
 import { startWebSocketServer, websocketEmulation } from "./websocket/server.ts";
 
 const USAGE = `usage: npm run local -- [options]            run the dev stack on this machine
@@ -195,6 +199,15 @@ async function run(options: ReturnType<typeof parseArguments>) {
     ? await startDynamoChaosProxy(events.dynamoEndpoint, model.tables, chaos)
     : undefined;
   const functionsDynamoEndpoint = dynamoProxy?.endpoint ?? events.dynamoEndpoint;
+  // Objects written before the functions are up still notify: the delivery starts once the host is ready.
+  let notifications: NotificationDelivery | undefined;
+  const createdEarly: ObjectCreated[] = [];
+  const s3 = await startS3Endpoint({
+    buckets: localBuckets(stack),
+    chaos,
+    onObjectCreated: (created) =>
+      notifications ? notifications.objectCreated(created) : createdEarly.push(created),
+  });
   const websocketHttpUrl = `http://127.0.0.1:${wsPort}`;
   const emulations: LocalEmulation[] = [
     dynamoEmulation,
@@ -204,6 +217,8 @@ async function run(options: ReturnType<typeof parseArguments>) {
     websocketEmulation(`${websocketHttpUrl}/${model.websocketStage}`),
     cognitoEmulation(userPool),
     events.emulation,
+    s3Emulation,
+    siteEmulation,
   ];
   const unemulated = unemulatedResourceTypes(stack, emulations);
   if (unemulated.length > 0)
@@ -219,6 +234,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_ENDPOINT_URL_DYNAMODB: functionsDynamoEndpoint,
       AWS_ENDPOINT_URL_SQS: sqs.url,
+      AWS_ENDPOINT_URL_S3: s3.url,
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: identity.url,
       AWS_ENDPOINT_URL_EVENTBRIDGE: events.eventBridgeUrl,
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
@@ -241,6 +257,12 @@ async function run(options: ReturnType<typeof parseArguments>) {
     (mapping) => new EventSourcePoller(broker, host, mapping, log, options.timeScale),
   );
   for (const poller of pollers) poller.start();
+  notifications = new NotificationDelivery(
+    readBucketNotifications(stack),
+    (functionName, event, qualifier) => host.invoke(functionName, event, qualifier),
+    { region: model.region, log, chaos, timeScale: options.timeScale },
+  );
+  for (const created of createdEarly.splice(0)) notifications.objectCreated(created);
   events.startPolling((functionName, event, qualifier) => host.invoke(functionName, event, qualifier));
   // At start too, for a --data folder; a sweep of 6000 items costs about 150 ms of dynalite's time.
   const ttlSweeper = await startTtlSweeper(model.tables, events.ttlEndpoint, log, TTL_SWEEP_INTERVAL_MS);
@@ -249,6 +271,24 @@ async function run(options: ReturnType<typeof parseArguments>) {
   const webClient = userPool.clients.find((client) => client.flows.includes("code"));
   if (!webClient)
     throw new Error("The stack declares no web client (authorization code flow) in its user pool");
+  // The site as CloudFront serves it: the built files and the distribution's headers, CSP origins made local.
+  const synthesizedSite = readSite(stack, stackDir);
+  const site = serveSite(
+    synthesizedSite,
+    localSiteHeaders(synthesizedSite.headers, {
+      rest: restUrl,
+      websocket: `ws://127.0.0.1:${wsPort}`,
+      identity: identity.url,
+    }),
+    {
+      region: model.region,
+      restUrl,
+      websocketUrl,
+      apiKey: options.apiKey,
+      userPoolId: userPool.poolId,
+      auth: { domainUrl: identity.url, clientId: webClient.clientId, scopes: webClient.scopes },
+    },
+  );
   const json = (response: ServerResponse, status: number, body: unknown) => {
     response.writeHead(status, { "content-type": "application/json" });
     response.end(JSON.stringify(body));
@@ -257,29 +297,31 @@ async function run(options: ReturnType<typeof parseArguments>) {
     region: model.region,
     sqs: sqs.url,
     dynamodb: events.dynamoEndpoint,
+    s3: s3.url,
     connections: `${websocketHttpUrl}/${model.websocketStage}`,
     restUrl,
     websocketUrl,
     apiKey: options.apiKey,
   });
+  let dropConnections = () => 0;
   const extraRoutes = (request: IncomingMessage, response: ServerResponse) => {
     if (operator(request, response)) return true;
     const url = new URL(request.url ?? "/", "http://local");
+    if (url.pathname === "/_local/websocket/drop" && request.method === "POST") {
+      json(response, 200, { dropped: dropConnections() });
+      return true;
+    }
     if (events.routes(request, response)) return true;
     if (url.pathname === "/_local/stats" && request.method === "GET") {
       json(response, 200, {
         ...broker.counters,
+        s3Notifications: notifications?.counters,
         chaos: chaos.counts,
         queues: Object.fromEntries(broker.queueNames().map((name) => [name, broker.peek(name).length])),
       });
       return true;
     }
-    return serveWebClient(request, response, {
-      restUrl,
-      websocketUrl,
-      apiKey: options.apiKey,
-      auth: { domainUrl: identity.url, clientId: webClient.clientId, scopes: webClient.scopes },
-    });
+    return site(request, response);
   };
   const queueOfUri = (uri: string) => {
     const id = /\$\{aws_sqs_queue\.([\w-]+)\.name\}$/.exec(uri)?.[1] ?? "";
@@ -308,6 +350,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     port: wsPort,
     log,
   });
+  dropConnections = websocket.dropAll;
 
   console.log(`REST API    ${rest.url}   (x-api-key: ${options.apiKey}; Authorization: Bearer <token>)`);
   console.log(
@@ -320,6 +363,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
   console.log(
     `DynamoDB    ${events.dynamoEndpoint} (${options.dataFolder ? `data in ${options.dataFolder}` : "in memory"})   SQS ${sqs.url}`,
   );
+  console.log(`S3          ${s3.url}   (path-style; buckets ${s3.store.bucketNames().join(", ") || "none"})`);
   console.log(
     `EventBridge ${events.eventBridgeUrl}   watch it: npm run local -- events tail --rest-port ${restPort}`,
   );
@@ -328,11 +372,13 @@ async function run(options: ReturnType<typeof parseArguments>) {
 
   const shutdown = async () => {
     for (const poller of pollers) poller.stop();
+    notifications?.close();
     ttlSweeper.stop();
     await Promise.allSettled([
       rest.close(),
       websocket.close(),
       sqs.close(),
+      s3.close(),
       identity.close(),
       host.close(),
       dynamoProxy?.close(),

@@ -9,6 +9,11 @@ import { APIG5 } from "./rules/APIG5.ts";
 import { APIG6 } from "./rules/APIG6.ts";
 import { APIG7 } from "./rules/APIG7.ts";
 import { APIG8 } from "./rules/APIG8.ts";
+import { CF1 } from "./rules/CF1.ts";
+import { CF2 } from "./rules/CF2.ts";
+import { CF3 } from "./rules/CF3.ts";
+import { CF4 } from "./rules/CF4.ts";
+import { CF5 } from "./rules/CF5.ts";
 import { COG1 } from "./rules/COG1.ts";
 import { COG2 } from "./rules/COG2.ts";
 import { CW1 } from "./rules/CW1.ts";
@@ -41,6 +46,10 @@ import { L6 } from "./rules/L6.ts";
 import { LOG1 } from "./rules/LOG1.ts";
 import { LOG2 } from "./rules/LOG2.ts";
 import { LOG3 } from "./rules/LOG3.ts";
+import { S3B1 } from "./rules/S3B1.ts";
+import { S3B2 } from "./rules/S3B2.ts";
+import { S3B3 } from "./rules/S3B3.ts";
+import { S3B4 } from "./rules/S3B4.ts";
 import { SNS1 } from "./rules/SNS1.ts";
 import { SQS1 } from "./rules/SQS1.ts";
 import { SQS2 } from "./rules/SQS2.ts";
@@ -100,6 +109,15 @@ export const RULES: readonly PolicyRule[] = [
   CW1,
   CW2,
   WAF1,
+  CF1,
+  CF2,
+  CF3,
+  CF4,
+  CF5,
+  S3B1,
+  S3B2,
+  S3B3,
+  S3B4,
 ];
 
 export interface Evaluation {

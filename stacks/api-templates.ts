@@ -164,10 +164,15 @@ export function sendCommandTemplate(route: CommandRoute): string {
   );
 }
 
+/** `${aws_x.y.attribute}` as synthesized, or a cdktf token standing for one until synthesis. */
+const TERRAFORM_REFERENCE = /\$\{(?:TfToken\[TOKEN\.\d+\]|[a-z0-9_]+\.[\w-]+\.[a-z_]+)\}/g;
+
 /** VTL that echoes the request's Origin in CORS headers when it is one of `origins`. */
 export function corsHeaders(origins: readonly string[]): string {
   for (const origin of origins) {
-    if (/["'\\$#]/.test(origin)) throw new Error(`An origin cannot contain quotes, $ or #: ${origin}`);
+    // A Terraform reference (the distribution's own name) is resolved by Terraform, before API Gateway sees it.
+    if (/["'\\$#]/.test(origin.replace(TERRAFORM_REFERENCE, "")))
+      throw new Error(`An origin cannot contain quotes, $ or #: ${origin}`);
   }
   const list = origins.map((origin) => `"${origin}"`).join(",");
   return (

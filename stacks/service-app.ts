@@ -4,6 +4,7 @@ import type { App } from "cdktf";
 import { type EnvironmentConfig, validateEnvironments } from "../environments/environment-config.ts";
 import { catalogueProblems, HANDLER_ENTRIES } from "../handlers/catalogue.ts";
 import { bundleHandlers } from "./bundling.ts";
+import { buildSite } from "./site-build.ts";
 
 export interface SynthesizeOptions {
   /** Absolute project root: handler entries are relative to it. */
@@ -46,8 +47,9 @@ export async function synthesizeService(options: SynthesizeOptions): Promise<App
     import("./service-stack.ts"),
   ]);
   const bundles = (await bundling).directories;
+  const site = buildSite(path.join(options.projectRoot, "web"), path.join(options.outdir, "site"));
   const app = new CdktfApp({ outdir: options.outdir });
-  for (const config of options.environments) new ServiceStack(app, config.name, { config, bundles });
+  for (const config of options.environments) new ServiceStack(app, config.name, { config, bundles, site });
   app.synth();
   return app;
 }

@@ -1,4 +1,4 @@
-import { TerraformStack } from "cdktf";
+import { Lazy, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../environments/environment-config.ts";
 import type { HandlerName } from "../handlers/catalogue.ts";
@@ -10,6 +10,7 @@ import { addMessaging } from "./capabilities/messaging.ts";
 import { addObservability } from "./capabilities/observability.ts";
 import { addOutputs } from "./capabilities/outputs.ts";
 import { addRestEdge } from "./capabilities/rest-edge.ts";
+import { addSite, configuredSiteOrigin } from "./capabilities/site.ts";
 import { addStorage, type Storage } from "./capabilities/storage.ts";
 import { addWebSocketEdge, routeWebSocket } from "./capabilities/websocket-edge.ts";
 import type { BundledFunction } from "./constructs/bundled-function.ts";
@@ -18,14 +19,18 @@ import type { EncryptionKey } from "./constructs/encryption-key.ts";
 import type { RestApi } from "./constructs/rest-api.ts";
 import type { ServiceAlarms } from "./constructs/service-alarms.ts";
 import type { ServiceQueues } from "./constructs/service-queues.ts";
+import type { StaticSite } from "./constructs/static-site.ts";
 import type { UserDirectory } from "./constructs/user-directory.ts";
 import type { WebSocketApi } from "./constructs/websocket-api.ts";
 import type { QueueName } from "./names.ts";
+import type { SiteBuild } from "./site-build.ts";
 
 export interface ServiceStackProps {
   readonly config: EnvironmentConfig;
   /** Bundle folder of every handler, from `bundleHandlers`. */
   readonly bundles: Readonly<Record<HandlerName, string>>;
+  /** The web app, built once (`buildSite`) for every stack. */
+  readonly site: SiteBuild;
 }
 
 /**
@@ -45,6 +50,7 @@ export class ServiceStack extends TerraformStack {
   readonly functions: Readonly<Record<HandlerName, BundledFunction>>;
   readonly alarms: ServiceAlarms;
   readonly domainEvents: DomainEvents;
+  readonly site: StaticSite;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id);
@@ -67,7 +73,9 @@ export class ServiceStack extends TerraformStack {
       domainEvents: this.domainEvents,
     });
     routeWebSocket(this.websocket, this.functions);
-    const rest = addRestEdge(this, config, foundation, this.users, this.tables, this.queues);
+    // The API's CORS origins need the site's origin, and the site's CSP needs the API: the name is read lazily.
+    const siteOrigin = configuredSiteOrigin(config) ?? Lazy.stringValue({ produce: () => this.site.origin });
+    const rest = addRestEdge(this, config, foundation, this.users, this.tables, this.queues, siteOrigin);
     this.restApi = rest.api;
     this.alarms = addObservability(this, config, foundation.keyArn, {
       queues: this.queues,
@@ -80,6 +88,15 @@ export class ServiceStack extends TerraformStack {
       items: this.tables.items,
       alarms: this.alarms,
     });
+    this.site = addSite(this, config, {
+      build: props.site,
+      foundation,
+      restApi: this.restApi,
+      apiKeyAccess: rest.apiKeyAccess,
+      websocket: this.websocket,
+      users: this.users,
+    });
+    this.users.allowRedirectsTo(`${this.site.origin}/`);
     addOutputs(this, {
       restApi: this.restApi,
       apiKeyAccess: rest.apiKeyAccess,
@@ -88,6 +105,7 @@ export class ServiceStack extends TerraformStack {
       storage: this.tables,
       alarms: this.alarms,
       users: this.users,
+      site: this.site,
     });
   }
 }

@@ -100,3 +100,9 @@ export function inlinePoliciesOfRole(stack: StackJson, roleName: string): string
     .filter((policy) => policy.values.role === referenceTo(role, "id"))
     .map((policy) => String(policy.values.policy));
 }
+
+/** A nested block as a list: cdktf writes a block of at most one as an object, a repeatable one as a list. */
+export function blocksOf<T = Record<string, unknown>>(value: unknown): T[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]) as T[];
+}

@@ -1,48 +1,53 @@
 // The items client. Every change is a request that answers 202 with a request id; its outcome arrives on the
-// one WebSocket of this signed-in tab (every outcome of the user), with the `status` catch-up for requests
-// that finished while the socket was not open.
-import { completeSignIn, signIn, signOut } from "./auth.js";
+// tab's one WebSocket (see live.js). Each request's progress is shown in the request log and announced
+// politely to screen readers: sent, accepted, then done or failed with the error's message.
+import { completeSignIn, SignedOut, signIn } from "./auth.js";
+import { LiveOutcomes } from "./live.js";
 
-const config = await (await fetch("config.json")).json();
+const PAGE_SIZE = 10;
+
 const $ = (id) => document.getElementById(id);
-$("connection").textContent = `API ${config.restUrl} · notifications ${config.websocketUrl}`;
+const config = await (await fetch("config.json", { cache: "no-store" })).json();
 $("sign-in").addEventListener("click", () => signIn(config.auth));
-$("sign-out").addEventListener("click", () => signOut(config.auth));
 
-let session;
-try {
-  session = await completeSignIn(config.auth);
-} catch (error) {
-  $("user").textContent = error.message;
-}
-
-/** Outcomes by request id: waiting requests, and outcomes that arrived before their 202 did. */
+/** Outcomes by request id: requests waiting for theirs, and outcomes that arrived before their 202 did. */
 const waiting = new Map();
 const early = new Map();
-let socket;
-let reconnectDelay = 500;
+/** The page tokens (`lastKey`) that open each page seen so far: index 0 is the first page (no token). */
+let pageTokens = [undefined];
+let pageIndex = 0;
+let session;
+let live;
 
-function connect() {
-  socket = new WebSocket(`${config.websocketUrl}/?token=${encodeURIComponent(session.accessToken)}`);
-  socket.addEventListener("open", () => {
-    reconnectDelay = 500;
-    $("socket").textContent = "live";
-    for (const requestId of waiting.keys()) socket.send(JSON.stringify({ action: "status", requestId }));
+function announce(text) {
+  // Cleared first so that the same words twice in a row are announced twice.
+  $("announcer").textContent = "";
+  requestAnimationFrame(() => {
+    $("announcer").textContent = text;
   });
-  socket.addEventListener("message", (event) => {
-    const frame = JSON.parse(event.data);
-    if (frame.type !== "notification") return;
-    const resolve = waiting.get(frame.requestId);
-    if (resolve) {
-      waiting.delete(frame.requestId);
-      resolve(frame);
-    } else early.set(frame.requestId, frame);
-  });
-  socket.addEventListener("close", () => {
-    $("socket").textContent = "reconnecting";
-    setTimeout(connect, reconnectDelay);
-    reconnectDelay = Math.min(reconnectDelay * 2, 15_000);
-  });
+}
+
+function showSignedOut(reason) {
+  live?.stop();
+  session = undefined;
+  $("signed-in").hidden = true;
+  $("signed-out").hidden = false;
+  $("user").textContent = "";
+  $("socket").textContent = "";
+  $("signed-out-reason").textContent = reason ? `Signed out: sign in again (${reason}).` : "";
+  $("sign-in").focus();
+}
+
+function showConnectionState(state, detail) {
+  const text = {
+    connecting: "connecting to live updates…",
+    live: "live updates on",
+    reconnecting: `live updates lost: reconnecting in ${Math.ceil((detail ?? 0) / 1000)} s`,
+    closed: "live updates off",
+  }[state];
+  if (state === "signed-out") return showSignedOut(detail);
+  $("socket").textContent = text;
+  $("socket").dataset.state = state;
 }
 
 function outcomeOf(requestId) {
@@ -53,90 +58,199 @@ function outcomeOf(requestId) {
   }
   return new Promise((resolve) => {
     waiting.set(requestId, resolve);
-    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ action: "status", requestId }));
+    live.watch(requestId);
   });
 }
 
-async function call(method, path, body) {
+function receive(frame) {
+  const resolve = waiting.get(frame.requestId);
+  if (!resolve) {
+    early.set(frame.requestId, frame);
+    return;
+  }
+  waiting.delete(frame.requestId);
+  live.settle(frame.requestId);
+  resolve(frame);
+}
+
+/** Sends one REST request with a fresh token; a refused token is renewed and the request sent once more. */
+async function send(method, path, body, renewed = false) {
   const response = await fetch(`${config.restUrl}${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${session.accessToken}`,
+      authorization: `Bearer ${await session.freshToken()}`,
       "x-api-key": config.apiKey,
       ...(body ? { "content-type": "application/json" } : {}),
     },
     body: body ? JSON.stringify(body) : undefined,
   });
-  const answer = await response.json();
-  if (response.status !== 202) throw new Error(answer.error ?? `HTTP ${response.status}`);
+  if ((response.status === 401 || response.status === 403) && !renewed) {
+    await session.renew();
+    return send(method, path, body, true);
+  }
+  const answer = await response.json().catch(() => ({}));
+  if (response.status !== 202) throw new Error(answer.error ?? answer.message ?? `HTTP ${response.status}`);
   return answer.requestId;
 }
 
-function track(label, requestId) {
-  const entry = document.createElement("li");
-  entry.dataset.requestId = requestId;
-  entry.className = "pending";
-  entry.textContent = `${label} · ${requestId} · pending`;
-  $("requests").prepend(entry);
-  return outcomeOf(requestId).then((outcome) => {
-    entry.className = outcome.status;
-    entry.textContent = `${label} · ${requestId} · ${outcome.status}${outcome.error ? `: ${outcome.error.message}` : ""}`;
-    return outcome;
+/** Whether the REST API refuses `token`: an outcome lookup answers 404 to any accepted token. */
+async function tokenRefused(token) {
+  const response = await fetch(`${config.restUrl}/requests/${crypto.randomUUID()}`, {
+    headers: { authorization: `Bearer ${token}`, "x-api-key": config.apiKey },
   });
+  return response.status === 401 || response.status === 403;
 }
 
+function logEntry(label) {
+  const entry = document.createElement("li");
+  const name = document.createElement("span");
+  const stage = document.createElement("span");
+  name.textContent = `${label} · `;
+  stage.className = "stage";
+  entry.append(name, stage);
+  $("requests").prepend(entry);
+  return (state, detail) => {
+    entry.dataset.state = state;
+    stage.textContent = detail ? `${state}: ${detail}` : state;
+    // The request id is for the log's readers; a screen reader hears what happened.
+    if (state !== "sent") announce(`${label}: ${state === "failed" ? stage.textContent : state}`);
+  };
+}
+
+/** Runs one request through its stages; resolves with its outcome frame, or undefined when it failed. */
 async function perform(label, method, path, body) {
+  const progress = logEntry(label);
+  progress("sent");
   try {
-    const outcome = await track(label, await call(method, path, body));
-    if (outcome.status === "success" && method !== "GET") await refresh();
+    const requestId = await send(method, path, body);
+    progress("accepted", requestId);
+    const outcome = await outcomeOf(requestId);
+    if (outcome.status === "success") progress("done");
+    else progress("failed", outcome.error?.message ?? "the service gave no reason");
     return outcome;
   } catch (error) {
-    const entry = document.createElement("li");
-    entry.className = "error";
-    entry.textContent = `${label} · ${error.message}`;
-    $("requests").prepend(entry);
+    if (error instanceof SignedOut) showSignedOut(error.message);
+    else progress("failed", error.message);
     return undefined;
   }
 }
 
-async function refresh() {
-  const outcome = await perform("list", "GET", "/items?limit=100");
-  if (outcome?.status !== "success") return;
-  const rows = outcome.result.items.map((item) => {
-    const row = document.createElement("tr");
-    row.dataset.id = item.id;
-    for (const value of [item.name, item.description ?? "", item.updated_at]) {
-      const cell = document.createElement("td");
-      cell.textContent = value;
-      row.append(cell);
-    }
-    const actions = document.createElement("td");
-    const rename = Object.assign(document.createElement("button"), { textContent: "Rename", type: "button" });
-    rename.addEventListener("click", () => {
-      const name = prompt("New name", item.name);
-      if (name) perform(`update ${item.name}`, "PUT", `/items/${item.id}`, { name });
-    });
-    const remove = Object.assign(document.createElement("button"), { textContent: "Delete", type: "button" });
-    remove.addEventListener("click", () => perform(`delete ${item.name}`, "DELETE", `/items/${item.id}`));
-    actions.append(rename, remove);
-    row.append(actions);
-    return row;
-  });
-  $("items").replaceChildren(...rows);
+function cell(text) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  return td;
 }
 
+function actionButton(text, label, onClick) {
+  const button = Object.assign(document.createElement("button"), { type: "button", textContent: text });
+  button.setAttribute("aria-label", label);
+  button.addEventListener("click", onClick);
+  return button;
+}
+
+function rowOf(item) {
+  const row = document.createElement("tr");
+  row.dataset.id = item.id;
+  const name = document.createElement("th");
+  name.scope = "row";
+  name.textContent = item.name;
+  const actions = document.createElement("td");
+  const edit = actionButton("Edit", `Edit ${item.name}`, () => openEditor(item, edit));
+  const remove = actionButton("Delete", `Delete ${item.name}`, async () => {
+    const outcome = await perform(`delete ${item.name}`, "DELETE", `/items/${item.id}`);
+    if (outcome?.status === "success") await showPage(pageIndex);
+    // The row and its button are gone: the table's heading keeps the keyboard where the user was.
+    $("items-heading").focus();
+  });
+  actions.append(edit, remove);
+  row.append(name, cell(item.description ?? ""), cell(item.updated_at), actions);
+  return row;
+}
+
+/** Only the page asked for last is shown: outcomes of earlier lists may arrive after it. */
+let latestList = 0;
+async function showPage(index) {
+  const lastKey = pageTokens[index];
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE), ...(lastKey ? { lastKey } : {}) });
+  latestList += 1;
+  const thisList = latestList;
+  const outcome = await perform(`list page ${index + 1}`, "GET", `/items?${query}`);
+  if (outcome?.status !== "success" || thisList !== latestList) return;
+  pageIndex = index;
+  pageTokens = pageTokens.slice(0, index + 1);
+  if (outcome.result.lastKey) pageTokens.push(outcome.result.lastKey);
+  $("items").replaceChildren(...outcome.result.items.map(rowOf));
+  $("empty").hidden = outcome.result.items.length > 0;
+  $("page").textContent = `Page ${index + 1}`;
+  $("previous-page").disabled = index === 0;
+  $("next-page").disabled = pageTokens.length <= index + 1;
+}
+
+let editing;
+function openEditor(item, opener) {
+  editing = { item, opener };
+  $("edit-name").value = item.name;
+  $("edit-description").value = item.description ?? "";
+  $("edit-dialog").showModal();
+}
+
+$("edit-form").addEventListener("submit", async (event) => {
+  if (event.submitter?.value === "cancel") return;
+  const { item } = editing;
+  const name = $("edit-name").value.trim();
+  const description = $("edit-description").value.trim();
+  const outcome = await perform(`edit ${item.name}`, "PUT", `/items/${item.id}`, {
+    name,
+    ...(description ? { description } : {}),
+  });
+  if (outcome?.status === "success") await showPage(pageIndex);
+  $("items")
+    .querySelector(`tr[data-id="${CSS.escape(item.id)}"] button`)
+    ?.focus();
+});
+$("edit-dialog").addEventListener("close", () => {
+  if ($("edit-dialog").returnValue === "cancel") editing?.opener.focus();
+});
+
+$("create-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const name = $("name").value.trim();
+  const description = $("description").value.trim();
+  $("create-form").reset();
+  $("name").focus();
+  const outcome = await perform(
+    `create ${name}`,
+    "POST",
+    "/items",
+    description ? { name, description } : { name },
+  );
+  if (outcome?.status === "success") await showPage(0);
+});
+$("previous-page").addEventListener("click", () => showPage(pageIndex - 1));
+$("next-page").addEventListener("click", () => showPage(pageIndex + 1));
+$("refresh").addEventListener("click", () => showPage(pageIndex));
+$("sign-out").addEventListener("click", async () => {
+  live?.stop();
+  await session.signOut();
+});
+
+try {
+  session = await completeSignIn(config.auth);
+} catch (error) {
+  $("signed-out-reason").textContent = error.message;
+}
 if (session) {
   $("user").textContent = `signed in as ${session.user}`;
   $("signed-out").hidden = true;
   $("signed-in").hidden = false;
-  connect();
-  $("create-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const name = $("name").value.trim();
-    const description = $("description").value.trim();
-    $("create-form").reset();
-    await perform(`create ${name}`, "POST", "/items", description ? { name, description } : { name });
+  live = new LiveOutcomes({
+    websocketUrl: config.websocketUrl,
+    session,
+    tokenRefused,
+    onFrame: receive,
+    onState: showConnectionState,
   });
-  $("refresh").addEventListener("click", refresh);
-  refresh();
+  live.start();
+  $("main-heading").focus();
+  showPage(0);
 }

@@ -1,11 +1,13 @@
 import type { ServiceEstimator } from "../types.ts";
 import { apiGateway } from "./api-gateway.ts";
+import { cloudfront } from "./cloudfront.ts";
 import { cloudwatch } from "./cloudwatch.ts";
 import { cognito } from "./cognito.ts";
 import { dynamodb } from "./dynamodb.ts";
 import { eventbridge } from "./eventbridge.ts";
 import { kms } from "./kms.ts";
 import { lambda } from "./lambda.ts";
+import { s3 } from "./s3.ts";
 import { sqs } from "./sqs.ts";
 import { waf } from "./waf.ts";
 import { xray } from "./xray.ts";
@@ -43,6 +45,11 @@ export const FREE_RESOURCE_TYPES: readonly string[] = [
   "aws_cloudwatch_log_resource_policy",
   // Terraform's own bookkeeping (a webhook's endpoint origin), not an AWS resource.
   "terraform_data",
+  // Public ACM certificates are free; alias records to CloudFront are answered free of query charges, and the
+  // hosted zone is the operator's (the stack only adds records to it).
+  "aws_acm_certificate",
+  "aws_acm_certificate_validation",
+  "aws_route53_record",
 ];
 
 /** Every service priced, in the order the breakdown lists them. */
@@ -57,4 +64,6 @@ export const ESTIMATORS: readonly ServiceEstimator[] = [
   xray,
   cognito,
   eventbridge,
+  cloudfront,
+  s3,
 ];

@@ -14,10 +14,17 @@ export const waf: ServiceEstimator = {
           : ((acl.values.rule as unknown[] | undefined) ?? []).length),
       0,
     );
+    const { site } = context.traffic;
     const inspected =
-      resourcesOf(context.stack, "aws_wafv2_web_acl_association").length > 0
+      (resourcesOf(context.stack, "aws_wafv2_web_acl_association").length > 0
         ? context.requests * context.traffic.restCallsPerRequest
-        : 0;
+        : 0) +
+      // A CloudFront ACL inspects every fetch of the site (it is named by the distribution, not associated).
+      (resourcesOf(context.stack, "aws_cloudfront_distribution").some(
+        (distribution) => distribution.values.web_acl_id,
+      )
+        ? context.requests * site.pageLoadsPerRequest * site.filesPerPageLoad
+        : 0);
     return acls.length === 0
       ? []
       : [

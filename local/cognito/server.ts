@@ -19,6 +19,13 @@ interface PendingCode {
   readonly expiresAt: number;
 }
 
+interface IssuedRefreshToken {
+  readonly clientId: string;
+  readonly username: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt: number;
+}
+
 /** Cognito's authorization codes are single-use and short-lived. */
 const CODE_LIFETIME_MS = 5 * 60_000;
 
@@ -37,6 +44,8 @@ export async function startIdentityServer(
   extraRedirectUris: readonly string[],
 ): Promise<LocalIdentityServer> {
   const codes = new Map<string, PendingCode>();
+  // Opaque, as Cognito's are; they live as long as the client's refresh token validity, or until revoked.
+  const refreshTokens = new Map<string, IssuedRefreshToken>();
   const redirectAllowed = (client: LocalAppClient, uri: string, kind: "callback" | "logout") =>
     (kind === "callback" ? client.callbackUrls : client.logoutUrls).includes(uri) ||
     extraRedirectUris.includes(uri);
@@ -60,6 +69,7 @@ export async function startIdentityServer(
       }
       if (url.pathname === "/oauth2/token" && request.method === "POST")
         return token(request, body, response);
+      if (url.pathname === "/oauth2/revoke" && request.method === "POST") return revoke(body, response);
       if (url.pathname === "/logout") {
         const client = pool.client(url.searchParams.get("client_id") ?? "");
         const target = url.searchParams.get("logout_uri") ?? "";
@@ -125,6 +135,13 @@ export async function startIdentityServer(
         return json(response, 400, { error: "invalid_scope" });
       return json(response, 200, pool.clientCredentials(client.clientId, scopes));
     }
+    if (grant === "refresh_token") {
+      const issued = refreshTokens.get(form.get("refresh_token") ?? "");
+      if (!issued || issued.expiresAt < Date.now() || issued.clientId !== client.clientId)
+        return json(response, 400, { error: "invalid_grant" });
+      // Without rotation Cognito answers new access and ID tokens, and no new refresh token.
+      return json(response, 200, pool.signIn(issued));
+    }
     if (grant !== "authorization_code") return json(response, 400, { error: "unsupported_grant_type" });
     const code = codes.get(form.get("code") ?? "");
     codes.delete(form.get("code") ?? "");
@@ -139,11 +156,29 @@ export async function startIdentityServer(
     ) {
       return json(response, 400, { error: "invalid_grant" });
     }
-    json(
-      response,
-      200,
-      pool.signIn({ username: code.username, clientId: client.clientId, scopes: code.scopes }),
-    );
+    const refreshToken = randomBytes(48).toString("base64url");
+    refreshTokens.set(refreshToken, {
+      clientId: client.clientId,
+      username: code.username,
+      scopes: code.scopes,
+      expiresAt: Date.now() + client.refreshTokenMinutes * 60_000,
+    });
+    json(response, 200, {
+      ...pool.signIn({ username: code.username, clientId: client.clientId, scopes: code.scopes }),
+      refresh_token: refreshToken,
+    });
+  }
+
+  /** Cognito's revocation endpoint: 200 for any token of the client (even an unknown one), 400 for a bad client. */
+  function revoke(body: string, response: ServerResponse) {
+    cors(response);
+    const form = new URLSearchParams(body);
+    const token = form.get("token");
+    if (!token) return json(response, 400, { error: "invalid_request" });
+    const client = pool.client(form.get("client_id") ?? "");
+    if (!client || client.clientSecret) return json(response, 400, { error: "invalid_client" });
+    if (refreshTokens.get(token)?.clientId === client.clientId) refreshTokens.delete(token);
+    response.writeHead(200).end();
   }
 
   function localToken(body: string, response: ServerResponse) {

@@ -16,6 +16,7 @@ export interface LocalAppClient {
   readonly callbackUrls: readonly string[];
   readonly logoutUrls: readonly string[];
   readonly accessTokenMinutes: number;
+  readonly refreshTokenMinutes: number;
 }
 
 export interface TokenRequest {
@@ -27,6 +28,7 @@ export interface TokenRequest {
 export interface IssuedTokens {
   readonly access_token: string;
   readonly id_token?: string;
+  readonly refresh_token?: string;
   readonly token_type: "Bearer";
   readonly expires_in: number;
 }
@@ -179,14 +181,11 @@ export class LocalUserPool {
  */
 export function readAppClients(stack: StackJson): LocalAppClient[] {
   return resourcesOf(stack, "aws_cognito_user_pool_client").map(({ id, values }) => {
-    const units = (values.token_validity_units as Array<{ access_token?: string }> | undefined)?.[0];
-    const validity = Number(values.access_token_validity ?? 60);
-    const minutes =
-      units?.access_token === "hours"
-        ? validity * 60
-        : units?.access_token === "days"
-          ? validity * 1440
-          : validity;
+    const units = (
+      values.token_validity_units as Array<{ access_token?: string; refresh_token?: string }> | undefined
+    )?.[0];
+    const inMinutes = (validity: number, unit: string | undefined) =>
+      unit === "hours" ? validity * 60 : unit === "days" ? validity * 1440 : validity;
     const clientId = createHash("sha256")
       .update(`client:${id}`)
       .digest("base64url")
@@ -201,7 +200,12 @@ export function readAppClients(stack: StackJson): LocalAppClient[] {
       scopes: (values.allowed_oauth_scopes as string[] | undefined) ?? [],
       callbackUrls: (values.callback_urls as string[] | undefined) ?? [],
       logoutUrls: (values.logout_urls as string[] | undefined) ?? [],
-      accessTokenMinutes: minutes,
+      accessTokenMinutes: inMinutes(Number(values.access_token_validity ?? 60), units?.access_token),
+      // Cognito's default refresh token validity is 30 days, and its default unit is days.
+      refreshTokenMinutes: inMinutes(
+        Number(values.refresh_token_validity ?? 30),
+        units?.refresh_token ?? "days",
+      ),
     };
   });
 }

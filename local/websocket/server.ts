@@ -42,7 +42,7 @@ const CONNECTION_LIMITS = { idleMs: 10 * 60_000, durationMs: 2 * 60 * 60_000 };
  */
 export async function startWebSocketServer(
   options: WebSocketServerOptions,
-): Promise<{ url: string; callbackUrl: string; close(): Promise<void> }> {
+): Promise<{ url: string; callbackUrl: string; dropAll(): number; close(): Promise<void> }> {
   const connections = new Map<string, LiveConnection>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: INBOUND_MESSAGE_LIMIT_BYTES });
   const limits = options.connectionLimits ?? CONNECTION_LIMITS;
@@ -207,6 +207,11 @@ export async function startWebSocketServer(
   return {
     url: `ws://127.0.0.1:${port}`,
     callbackUrl: `http://127.0.0.1:${port}`,
+    // What a deployment of the WebSocket API does to every open connection: 1001, going away.
+    dropAll: () => {
+      for (const { socket } of connections.values()) socket.close(1001, "going away");
+      return connections.size;
+    },
     close: async () => {
       for (const { socket } of connections.values()) socket.terminate();
       server.closeAllConnections();

@@ -4,6 +4,7 @@ import type { ApiKeyAccess } from "../constructs/api-key-access.ts";
 import type { RestApi } from "../constructs/rest-api.ts";
 import type { ServiceAlarms } from "../constructs/service-alarms.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
+import type { StaticSite } from "../constructs/static-site.ts";
 import type { UserDirectory } from "../constructs/user-directory.ts";
 import type { WebSocketApi } from "../constructs/websocket-api.ts";
 import { QUEUE_NAMES, type QueueName } from "../names.ts";
@@ -17,6 +18,7 @@ export interface Outputs {
   readonly storage: Storage;
   readonly alarms: ServiceAlarms;
   readonly users: UserDirectory;
+  readonly site: StaticSite;
 }
 
 /** Step 9: what operators and clients need after a deploy (`terraform output`). */
@@ -38,4 +40,6 @@ export function addOutputs(scope: Construct, outputs: Outputs): void {
   new TerraformOutput(scope, "web_client_id", { value: users.webClient.id });
   new TerraformOutput(scope, "hosted_ui_domain", { value: users.domain.domain });
   if (users.machineClient) new TerraformOutput(scope, "machine_client_id", { value: users.machineClient.id });
+  new TerraformOutput(scope, "site_url", { value: `${outputs.site.origin}/` });
+  new TerraformOutput(scope, "site_distribution_id", { value: outputs.site.distribution.id });
 }

@@ -33,6 +33,8 @@ export function addRestEdge(
   users: UserDirectory,
   storage: Storage,
   queues: ServiceQueues<QueueName>,
+  /** The web app's origin: browsers call from it besides the configured origins. */
+  siteOrigin: string,
 ): RestEdge {
   const apiName = `${config.namePrefix}-items`;
   const api = new RestApi(scope, "rest-api", {
@@ -52,7 +54,7 @@ export function addRestEdge(
       table: { name: storage.requests.tableName, arn: storage.requests.table.arn },
     },
     cors: {
-      allowedOrigins: config.restApi.corsAllowedOrigins,
+      allowedOrigins: [...config.restApi.corsAllowedOrigins, siteOrigin],
       allowedHeaders: CORS_ALLOWED_HEADERS,
       maxAgeSeconds: CORS_MAX_AGE_SECONDS,
     },

@@ -29,8 +29,13 @@ export class UserDirectory extends Construct {
   readonly domain: CognitoUserPoolDomain;
   /** The tokens' `iss`: `https://cognito-idp.<region>.amazonaws.com/<pool id>`. */
   readonly issuer: string;
+  private readonly extraRedirects: string[] = [];
 
-  constructor(scope: Construct, id: string, props: UserDirectoryProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: UserDirectoryProps,
+  ) {
     super(scope, id);
     this.userPool = new CognitoUserPool(this, "pool", {
       name: props.poolName,
@@ -102,6 +107,13 @@ export class UserDirectory extends Construct {
       refreshTokenValidity: REFRESH_TOKEN_VALIDITY_HOURS,
       tokenValidityUnits: [{ accessToken: "minutes", idToken: "minutes", refreshToken: "hours" }],
     };
+  }
+
+  /** Adds a URL the Hosted UI may send the web client's users back to, after sign-in and after sign-out. */
+  allowRedirectsTo(url: string): void {
+    this.webClient.callbackUrls = [...this.props.webClient.callbackUrls, ...this.extraRedirects, url];
+    this.webClient.logoutUrls = [...this.props.webClient.logoutUrls, ...this.extraRedirects, url];
+    this.extraRedirects.push(url);
   }
 
   /** Every app client id: the audience an authorizer accepts. */

@@ -4,8 +4,10 @@ import { Construct } from "constructs";
 
 export interface WebAclProps {
   readonly name: string;
-  /** ARN of the API Gateway stage to protect. */
-  readonly stageArn: string;
+  /** ARN of the API Gateway stage to protect; a CloudFront ACL is named by its distribution instead. */
+  readonly stageArn?: string;
+  /** REGIONAL for an API stage, CLOUDFRONT (created in us-east-1) for a distribution. @default "REGIONAL" */
+  readonly scope?: "REGIONAL" | "CLOUDFRONT";
   /** Requests one IP may make in any five minutes before WAF blocks it. */
   readonly requestsPerFiveMinutesPerIp: number;
 }
@@ -66,7 +68,7 @@ const blockWith = (ResponseCode: number, CustomResponseBodyKey: keyof typeof RES
 });
 
 /**
- * A regional web ACL on the REST stage: a per-IP rate limit (429), then AWS's common rule set (403), both
+ * A web ACL on the REST stage (regional) or a distribution (CloudFront): a per-IP rate limit (429), then AWS's common rule set (403), both
  * answering JSON.
  */
 export class WebAcl extends Construct {
@@ -103,7 +105,7 @@ export class WebAcl extends Construct {
     ];
     this.webAcl = new Wafv2WebAcl(this, "web-acl", {
       name: props.name,
-      scope: "REGIONAL",
+      scope: props.scope ?? "REGIONAL",
       defaultAction: { allow: {} },
       visibilityConfig: {
         sampledRequestsEnabled: true,
@@ -117,9 +119,10 @@ export class WebAcl extends Construct {
         contentType: "APPLICATION_JSON",
       })),
     });
-    new Wafv2WebAclAssociation(this, "association", {
-      resourceArn: props.stageArn,
-      webAclArn: this.webAcl.arn,
-    });
+    if (props.stageArn)
+      new Wafv2WebAclAssociation(this, "association", {
+        resourceArn: props.stageArn,
+        webAclArn: this.webAcl.arn,
+      });
   }
 }

@@ -145,6 +145,14 @@ const TRAFFIC: Traffic = {
   tracing: { reservoirPerSecond: 0, rate: 0.1 },
   identity: { requestsPerActiveUser: 100, freeActiveUsers: 10_000, machineTokensPerClientPerMonth: 720 },
   domainEvents: { changesPerRequest: 0.5, eventBytes: 1000 },
+  site: {
+    pageLoadsPerRequest: 0.1,
+    filesPerPageLoad: 5,
+    bytesPerPageLoad: 1024 ** 3 / 1000,
+    originFetchShare: 0.2,
+    storedBytes: 1024 ** 3,
+    accessLogBytesPerFetch: 1000,
+  },
 };
 
 const input = (changes: Partial<EstimateInput> = {}): EstimateInput => ({
@@ -260,6 +268,40 @@ describe("the cost model's other paths", () => {
       10,
     );
     expect(lines.some((candidate) => candidate.item === "cold starts (INIT)")).toBe(false);
+  });
+
+  it("prices the site: CloudFront requests, bytes out and access logs per page load, S3 storage and origin reads", () => {
+    const stack = smallStack();
+    stack.resource.aws_cloudfront_distribution = { site: { web_acl_id: "${aws_wafv2_web_acl.site.arn}" } };
+    stack.resource.aws_cloudwatch_log_delivery = { site: {} };
+    stack.resource.aws_s3_bucket = { site: { bucket: "t-site" } };
+    stack.resource.aws_s3_object = { index: { key: "index.html" }, app: { key: "app.0123456789.js" } };
+    const prices: PriceTable = {
+      ...PRICES,
+      prices: {
+        ...PRICES.prices,
+        "cloudfront.https-requests": { usd: 0.01, per: 10_000, unit: "HTTPS requests" },
+        "cloudfront.data-out": { usd: 0.1, per: 1, unit: "GB transferred out" },
+        "cloudfront.vended-logs": { usd: 0.5, per: 1, unit: "GB of access logs delivered" },
+        "s3.storage": { usd: 0.02, per: 1, unit: "GB-months stored" },
+        "s3.get-requests": { usd: 0.0004, per: 1000, unit: "GET requests" },
+      },
+    };
+    const site = estimateCost(input({ stack, prices }));
+    const without = estimateCost(input({ prices }));
+    // 2,000,000 requests, a page load per ten, five files per load, a thousandth of a GiB per load.
+    expect(line(site.lines, "CloudFront", "HTTPS requests").quantity).toBeCloseTo(1_000_000, 6);
+    expect(line(site.lines, "CloudFront", "data transfer out").quantity).toBeCloseTo(200, 6);
+    expect(line(site.lines, "CloudFront", "access logs delivered").quantity).toBeCloseTo(1e9 / 1024 ** 3, 6);
+    expect(site.byService.CloudFront).toBeCloseTo(1 + 20 + (0.5 * 1e9) / 1024 ** 3, 6);
+    expect(line(site.lines, "S3", "reads from CloudFront (origin fetches)").quantity).toBeCloseTo(200_000, 6);
+    expect(site.byService.S3).toBeCloseTo(0.02 + 0.08, 6);
+    // The CloudFront web ACL inspects every fetch of the site, besides the API's requests.
+    expect(line(site.lines, "WAF", "requests inspected").quantity).toBeCloseTo(
+      line(without.lines, "WAF", "requests inspected").quantity + 1_000_000,
+      6,
+    );
+    expect(site.notes.filter((note) => /cloudfront|s3/i.test(note))).toEqual([]);
   });
 
   it("says which function it cannot price instead of guessing", () => {

@@ -11,6 +11,7 @@ const webClient = {
   callbackUrls: ["http://127.0.0.1:3000/"],
   logoutUrls: ["http://127.0.0.1:3000/"],
   accessTokenMinutes: 60,
+  refreshTokenMinutes: 1440,
 };
 const pool = new LocalUserPool("eu-west-1", [webClient]);
 let identity: LocalIdentityServer;

@@ -9,6 +9,7 @@ const webClient = {
   callbackUrls: [],
   logoutUrls: [],
   accessTokenMinutes: 60,
+  refreshTokenMinutes: 1440,
 };
 const pool = new LocalUserPool("eu-west-1", [webClient]);
 

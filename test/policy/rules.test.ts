@@ -1,9 +1,12 @@
+import { Testing } from "cdktf";
 import type { EnvironmentConfig } from "../../environments/environment-config.ts";
 import { ENVIRONMENT_NAMES, ENVIRONMENTS } from "../../environments/index.ts";
 import { evaluateStack, RULES } from "../../policy/index.ts";
 import { DDB3 } from "../../policy/rules/DDB3.ts";
 import { SUPPRESSIONS } from "../../policy/suppressions.ts";
-import type { StackJson } from "../../synthesized/stack-json.ts";
+import { PrivateBucket } from "../../stacks/constructs/private-bucket.ts";
+import { attachedToBucket } from "../../synthesized/buckets.ts";
+import { resourcesOf, type StackJson } from "../../synthesized/stack-json.ts";
 import { synthesizedStack } from "../support/synthesized.ts";
 
 const configOf = (name: string) => ENVIRONMENTS.find((config) => config.name === name) as EnvironmentConfig;
@@ -22,6 +25,29 @@ function rewritePolicy(values: Values, key: string, change: (document: { Stateme
   const document = JSON.parse(String(values[key]));
   change(document);
   values[key] = JSON.stringify(document);
+}
+/**
+ * A configuration resource of the stack's first bucket; a stack without buckets first gets a compliant
+ * `PrivateBucket` on its own key, so each S3 rule is proven on what the construct makes.
+ */
+function bucketPart(stack: StackJson, type: string): Values {
+  if (resourcesOf(stack, "aws_s3_bucket").length === 0) {
+    const key = resourcesOf(stack, "aws_kms_key")[0];
+    const added = JSON.parse(
+      Testing.synthScope((scope) => {
+        new PrivateBucket(scope, "added", {
+          bucketName: "added-bucket",
+          kmsKeyArn: `\${${key?.address}.arn}`,
+        });
+      }),
+    ) as StackJson;
+    for (const [addedType, resources] of Object.entries(added.resource))
+      stack.resource[addedType] = { ...stack.resource[addedType], ...resources };
+  }
+  const bucket = resourcesOf(stack, "aws_s3_bucket")[0];
+  const part = bucket && attachedToBucket(stack, type, bucket)[0];
+  if (!part) throw new Error(`no ${type} to break`);
+  return part.values;
 }
 const functionRole = (stack: StackJson) =>
   first(stack, "aws_iam_role_policy", (policy) => String(policy.policy).includes("WriteOwnLogs"));
@@ -321,6 +347,75 @@ const BREAKS: Record<string, { environment: string; apply: (stack: StackJson) =>
       first(stack, "aws_cognito_user_pool_client", (client) =>
         Boolean(client.callback_urls),
       ).generate_secret = true;
+    },
+  },
+  CF1: {
+    environment: "dev",
+    apply: (stack) => {
+      first(stack, "aws_cloudfront_origin_access_control").signing_behavior = "no-override";
+    },
+  },
+  CF2: {
+    environment: "prod",
+    apply: (stack) => {
+      (first(stack, "aws_cloudfront_distribution").viewer_certificate as Values).minimum_protocol_version =
+        "TLSv1.1_2016";
+    },
+  },
+  CF3: {
+    environment: "dev",
+    apply: (stack) => {
+      const headers = first(stack, "aws_cloudfront_response_headers_policy")
+        .security_headers_config as Values;
+      const csp = headers.content_security_policy as Values;
+      csp.content_security_policy = String(csp.content_security_policy).replace(
+        "script-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+      );
+    },
+  },
+  CF4: {
+    environment: "staging",
+    apply: (stack) => {
+      delete stack.resource.aws_cloudwatch_log_delivery;
+    },
+  },
+  CF5: {
+    environment: "dev",
+    apply: (stack) => {
+      (first(stack, "aws_cloudfront_distribution").default_cache_behavior as Values).viewer_protocol_policy =
+        "allow-all";
+    },
+  },
+  S3B1: {
+    environment: "dev",
+    apply: (stack) => {
+      const [rule] = bucketPart(stack, "aws_s3_bucket_server_side_encryption_configuration").rule as Values[];
+      const byDefault = (rule as Values).apply_server_side_encryption_by_default as Values;
+      // The site bucket's SSE-S3 becomes SSE-KMS with no key of this stack; a KMS bucket loses its bucket key.
+      if (byDefault.sse_algorithm === "AES256") byDefault.sse_algorithm = "aws:kms";
+      else (rule as Values).bucket_key_enabled = false;
+    },
+  },
+  S3B2: {
+    environment: "dev",
+    apply: (stack) =>
+      rewritePolicy(bucketPart(stack, "aws_s3_bucket_policy"), "policy", (document) => {
+        // Only the bucket, not its objects: object reads over HTTP stay open.
+        for (const statement of document.Statement)
+          if (statement.Effect === "Deny") statement.Resource = (statement.Resource as string[])[0];
+      }),
+  },
+  S3B3: {
+    environment: "dev",
+    apply: (stack) => {
+      bucketPart(stack, "aws_s3_bucket_public_access_block").restrict_public_buckets = false;
+    },
+  },
+  S3B4: {
+    environment: "dev",
+    apply: (stack) => {
+      bucketPart(stack, "aws_s3_bucket_versioning").versioning_configuration = { status: "Suspended" };
     },
   },
   CW1: {

@@ -56,6 +56,13 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
         allowed_account_ids: [config.accountId],
         default_tags: [{ tags: config.tags }],
       },
+      // CloudFront's certificates, web ACL and log delivery live in us-east-1 whatever the stack's region.
+      {
+        alias: "edge",
+        region: "us-east-1",
+        allowed_account_ids: [config.accountId],
+        default_tags: [{ tags: config.tags }],
+      },
     ]);
     expect((stack.terraform.required_providers as Record<string, { version: string }>).aws?.version).toBe(
       "5.100.0",
@@ -255,6 +262,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
         "web_client_id",
         "hosted_ui_domain",
         "machine_client_id",
+        "site_url",
+        "site_distribution_id",
         ...QUEUE_NAMES.map((queue) => `${queue}_queue_url`),
       ].sort(),
     );
@@ -305,12 +314,16 @@ describe("synthesis", () => {
     }
   });
 
-  it("copies each function's bundle into every stack's own assets", () => {
+  it("copies each function's bundle and each site file into every stack's own assets", () => {
     const stackDir = path.join(inject("synthOutdir"), "stacks", "dev", "assets");
-    expect(
-      readdirSync(stackDir)
-        .map((folder) => folder.replace(/_[0-9A-F]+$/, ""))
+    const folders = readdirSync(stackDir).map((folder) => folder.replace(/_[0-9A-F]+$/, ""));
+    expect(folders.filter((folder) => !folder.startsWith("site_")).sort()).toEqual(
+      HANDLER_NAMES.map((name) => `${name}-function_bundle`).sort(),
+    );
+    expect(folders.filter((folder) => folder.startsWith("site_")).sort()).toEqual(
+      readdirSync("web")
+        .map((file) => `site_asset-${file.replace(/[^A-Za-z0-9-]/g, "")}`)
         .sort(),
-    ).toEqual(HANDLER_NAMES.map((name) => `${name}-function_bundle`).sort());
+    );
   });
 });
