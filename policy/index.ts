@@ -41,6 +41,9 @@ import { L6 } from "./rules/L6.ts";
 import { LOG1 } from "./rules/LOG1.ts";
 import { LOG2 } from "./rules/LOG2.ts";
 import { LOG3 } from "./rules/LOG3.ts";
+import { SCH1 } from "./rules/SCH1.ts";
+import { SCH2 } from "./rules/SCH2.ts";
+import { SCH3 } from "./rules/SCH3.ts";
 import { SNS1 } from "./rules/SNS1.ts";
 import { SQS1 } from "./rules/SQS1.ts";
 import { SQS2 } from "./rules/SQS2.ts";
@@ -81,6 +84,9 @@ export const RULES: readonly PolicyRule[] = [
   EVB2,
   EVB3,
   EVB4,
+  SCH1,
+  SCH2,
+  SCH3,
   IAM1,
   IAM2,
   IAM3,
