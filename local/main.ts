@@ -20,6 +20,9 @@ import { startDomainEvents } from "./events/runner.ts";
 import { FunctionHost, lambdaEmulation } from "./functions.ts";
 import { dlqCommand, endpointsCommand, operatorRoutes } from "./operator.ts";
 import { restApiEmulation, startRestServer } from "./rest/server.ts";
+import { localBuckets, s3Emulation } from "./s3/emulation.ts";
+import { type ObjectCreated, startS3Endpoint } from "./s3/endpoint.ts";
+import { NotificationDelivery, readBucketNotifications } from "./s3/notifications.ts";
 import { SqsBroker } from "./sqs/broker.ts";
 import { sqsEmulation, startSqsEndpoint } from "./sqs/endpoint.ts";
 import { LOCAL_ACCOUNT_ID, localQueueArn, localQueueSpecs } from "./sqs/queue-attributes.ts";
@@ -194,6 +197,15 @@ async function run(options: ReturnType<typeof parseArguments>) {
     ? await startDynamoChaosProxy(events.dynamoEndpoint, model.tables, chaos)
     : undefined;
   const functionsDynamoEndpoint = dynamoProxy?.endpoint ?? events.dynamoEndpoint;
+  // Objects written before the functions are up still notify: the delivery starts once the host is ready.
+  let notifications: NotificationDelivery | undefined;
+  const createdEarly: ObjectCreated[] = [];
+  const s3 = await startS3Endpoint({
+    buckets: localBuckets(stack),
+    chaos,
+    onObjectCreated: (created) =>
+      notifications ? notifications.objectCreated(created) : createdEarly.push(created),
+  });
   const websocketHttpUrl = `http://127.0.0.1:${wsPort}`;
   const emulations: LocalEmulation[] = [
     dynamoEmulation,
@@ -203,6 +215,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     websocketEmulation(`${websocketHttpUrl}/${model.websocketStage}`),
     cognitoEmulation(userPool),
     events.emulation,
+    s3Emulation,
   ];
   const unemulated = unemulatedResourceTypes(stack, emulations);
   if (unemulated.length > 0)
@@ -218,6 +231,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_ENDPOINT_URL_DYNAMODB: functionsDynamoEndpoint,
       AWS_ENDPOINT_URL_SQS: sqs.url,
+      AWS_ENDPOINT_URL_S3: s3.url,
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: identity.url,
       AWS_ENDPOINT_URL_EVENTBRIDGE: events.eventBridgeUrl,
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
@@ -240,6 +254,12 @@ async function run(options: ReturnType<typeof parseArguments>) {
     (mapping) => new EventSourcePoller(broker, host, mapping, log, options.timeScale),
   );
   for (const poller of pollers) poller.start();
+  notifications = new NotificationDelivery(
+    readBucketNotifications(stack),
+    (functionName, event, qualifier) => host.invoke(functionName, event, qualifier),
+    { region: model.region, log, chaos, timeScale: options.timeScale },
+  );
+  for (const created of createdEarly.splice(0)) notifications.objectCreated(created);
   events.startPolling((functionName, event, qualifier) => host.invoke(functionName, event, qualifier));
   // At start too, for a --data folder; a sweep of 6000 items costs about 150 ms of dynalite's time.
   const ttlSweeper = await startTtlSweeper(model.tables, events.ttlEndpoint, log, TTL_SWEEP_INTERVAL_MS);
@@ -256,6 +276,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     region: model.region,
     sqs: sqs.url,
     dynamodb: events.dynamoEndpoint,
+    s3: s3.url,
     connections: `${websocketHttpUrl}/${model.websocketStage}`,
     restUrl,
     websocketUrl,
@@ -268,6 +289,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     if (url.pathname === "/_local/stats" && request.method === "GET") {
       json(response, 200, {
         ...broker.counters,
+        s3Notifications: notifications?.counters,
         chaos: chaos.counts,
         queues: Object.fromEntries(broker.queueNames().map((name) => [name, broker.peek(name).length])),
       });
@@ -319,6 +341,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
   console.log(
     `DynamoDB    ${events.dynamoEndpoint} (${options.dataFolder ? `data in ${options.dataFolder}` : "in memory"})   SQS ${sqs.url}`,
   );
+  console.log(`S3          ${s3.url}   (path-style; buckets ${s3.store.bucketNames().join(", ") || "none"})`);
   console.log(
     `EventBridge ${events.eventBridgeUrl}   watch it: npm run local -- events tail --rest-port ${restPort}`,
   );
@@ -327,11 +350,13 @@ async function run(options: ReturnType<typeof parseArguments>) {
 
   const shutdown = async () => {
     for (const poller of pollers) poller.stop();
+    notifications?.close();
     ttlSweeper.stop();
     await Promise.allSettled([
       rest.close(),
       websocket.close(),
       sqs.close(),
+      s3.close(),
       identity.close(),
       host.close(),
       dynamoProxy?.close(),

@@ -8,6 +8,8 @@ export interface LocalEndpoints {
   readonly region: string;
   readonly sqs: string;
   readonly dynamodb: string;
+  /** S3, path-style (`forcePathStyle` in SDK clients; the CLI uses path-style for an IP endpoint by itself). */
+  readonly s3: string;
   /** The WebSocket API's `@connections` endpoint, stage included, as API Gateway's management API has it. */
   readonly connections: string;
   readonly restUrl: string;
@@ -116,6 +118,7 @@ export function shellExports(endpoints: LocalEndpoints, cliDataPath: string): st
     AWS_DEFAULT_REGION: endpoints.region,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI: endpoints.connections,
     LOCAL_REST_URL: endpoints.restUrl,
     LOCAL_WEBSOCKET_URL: endpoints.websocketUrl,
@@ -132,6 +135,7 @@ export function shellExports(endpoints: LocalEndpoints, cliDataPath: string): st
     '    case "$argument" in',
     '      sqs) endpoint="$AWS_ENDPOINT_URL_SQS"; break ;;',
     '      dynamodb) endpoint="$AWS_ENDPOINT_URL_DYNAMODB"; break ;;',
+    '      s3|s3api) endpoint="$AWS_ENDPOINT_URL_S3"; break ;;',
     '      apigatewaymanagementapi) endpoint="$AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"; break ;;',
     "    esac",
     "  done",

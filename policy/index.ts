@@ -41,6 +41,10 @@ import { L6 } from "./rules/L6.ts";
 import { LOG1 } from "./rules/LOG1.ts";
 import { LOG2 } from "./rules/LOG2.ts";
 import { LOG3 } from "./rules/LOG3.ts";
+import { S3B1 } from "./rules/S3B1.ts";
+import { S3B2 } from "./rules/S3B2.ts";
+import { S3B3 } from "./rules/S3B3.ts";
+import { S3B4 } from "./rules/S3B4.ts";
 import { SCH1 } from "./rules/SCH1.ts";
 import { SCH2 } from "./rules/SCH2.ts";
 import { SCH3 } from "./rules/SCH3.ts";
@@ -106,6 +110,10 @@ export const RULES: readonly PolicyRule[] = [
   CW1,
   CW2,
   WAF1,
+  S3B1,
+  S3B2,
+  S3B3,
+  S3B4,
 ];
 
 export interface Evaluation {

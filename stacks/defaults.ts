@@ -54,6 +54,21 @@ export function denyInsecureTransport(queueArn: string): PolicyStatement {
   };
 }
 
+/**
+ * Denies any request to the bucket or its objects that does not use TLS (cdk-nag AwsSolutions-S10). It names
+ * both the bucket and its objects: a statement on the bucket's ARN alone would leave object reads over HTTP open.
+ */
+export function denyInsecureBucketTransport(bucketArn: string): PolicyStatement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
 /** A queue policy that only refuses plain HTTP. */
 export function httpsOnlyQueuePolicy(queueArn: string): string {
   return policyDocument([denyInsecureTransport(queueArn)]);

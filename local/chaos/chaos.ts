@@ -4,13 +4,13 @@
  * same for the same seed (the timing of a concurrent system still varies from run to run).
  */
 export interface ChaosRates {
-  /** A deleted SQS message is delivered again (at-least-once delivery). */
+  /** A deleted SQS message, or an S3 object-created notification, is delivered again (at-least-once delivery). */
   readonly duplicate: number;
   /** Visible messages are received in random order, and new ones become visible after a random delay. */
   readonly reorder: boolean;
   /** An invocation fails: before the handler runs, or after it ran (its result lost, as on a timeout). */
   readonly invocationFault: number;
-  /** An SDK call to SQS or DynamoDB fails with a retryable error (500 or throttling). */
+  /** An SDK call to SQS, DynamoDB or S3 fails with a retryable error (500, throttling, SlowDown). */
   readonly sdkFault: number;
   /** Writes reach global secondary indexes up to this late. */
   readonly indexLagMs: number;

@@ -8,6 +8,7 @@ const endpoints: LocalEndpoints = {
   region: "eu-west-1",
   sqs: "http://127.0.0.1:4101",
   dynamodb: "http://127.0.0.1:4102",
+  s3: "http://127.0.0.1:4104",
   connections: "http://127.0.0.1:4103/live",
   restUrl: "http://127.0.0.1:4100",
   websocketUrl: "ws://127.0.0.1:4103",
@@ -38,7 +39,7 @@ describe("npm run local -- endpoints", () => {
   it("exports dummy credentials, the region, each service's endpoint and the runner's own URLs", () => {
     const printed = inShell(
       'printf "%s|" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_REGION" "$AWS_DEFAULT_REGION" ' +
-        '"$AWS_ENDPOINT_URL_SQS" "$AWS_ENDPOINT_URL_DYNAMODB" "$AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI" ' +
+        '"$AWS_ENDPOINT_URL_SQS" "$AWS_ENDPOINT_URL_DYNAMODB" "$AWS_ENDPOINT_URL_S3" "$AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI" ' +
         '"$LOCAL_REST_URL" "$LOCAL_WEBSOCKET_URL" "$LOCAL_API_KEY"',
     );
     expect(printed.split("|")).toEqual([
@@ -48,6 +49,7 @@ describe("npm run local -- endpoints", () => {
       "eu-west-1",
       endpoints.sqs,
       endpoints.dynamodb,
+      endpoints.s3,
       endpoints.connections,
       endpoints.restUrl,
       endpoints.websocketUrl,
@@ -70,6 +72,12 @@ describe("npm run local -- endpoints", () => {
     expect(inShell("aws apigatewaymanagementapi get-connection --connection-id c1").split("\n")[1]).toBe(
       endpoints.connections,
     );
+    expect(inShell("aws s3 cp file.csv s3://bucket/imports/file.csv").split("\n").slice(0, 3)).toEqual([
+      "--endpoint-url",
+      endpoints.s3,
+      "s3",
+    ]);
+    expect(inShell("aws s3api head-object --bucket b --key k").split("\n")[1]).toBe(endpoints.s3);
     expect(inShell("aws sts get-caller-identity").split("\n")).toEqual(["sts", "get-caller-identity"]);
   });
 

@@ -1,9 +1,12 @@
+import { Testing } from "cdktf";
 import type { EnvironmentConfig } from "../../environments/environment-config.ts";
 import { ENVIRONMENT_NAMES, ENVIRONMENTS } from "../../environments/index.ts";
 import { evaluateStack, RULES } from "../../policy/index.ts";
 import { DDB3 } from "../../policy/rules/DDB3.ts";
 import { SUPPRESSIONS } from "../../policy/suppressions.ts";
-import type { StackJson } from "../../synthesized/stack-json.ts";
+import { PrivateBucket } from "../../stacks/constructs/private-bucket.ts";
+import { attachedToBucket } from "../../synthesized/buckets.ts";
+import { resourcesOf, type StackJson } from "../../synthesized/stack-json.ts";
 import { synthesizedStack } from "../support/synthesized.ts";
 
 const configOf = (name: string) => ENVIRONMENTS.find((config) => config.name === name) as EnvironmentConfig;
@@ -22,6 +25,29 @@ function rewritePolicy(values: Values, key: string, change: (document: { Stateme
   const document = JSON.parse(String(values[key]));
   change(document);
   values[key] = JSON.stringify(document);
+}
+/**
+ * A configuration resource of the stack's first bucket; a stack without buckets first gets a compliant
+ * `PrivateBucket` on its own key, so each S3 rule is proven on what the construct makes.
+ */
+function bucketPart(stack: StackJson, type: string): Values {
+  if (resourcesOf(stack, "aws_s3_bucket").length === 0) {
+    const key = resourcesOf(stack, "aws_kms_key")[0];
+    const added = JSON.parse(
+      Testing.synthScope((scope) => {
+        new PrivateBucket(scope, "added", {
+          bucketName: "added-bucket",
+          kmsKeyArn: `\${${key?.address}.arn}`,
+        });
+      }),
+    ) as StackJson;
+    for (const [addedType, resources] of Object.entries(added.resource))
+      stack.resource[addedType] = { ...stack.resource[addedType], ...resources };
+  }
+  const bucket = resourcesOf(stack, "aws_s3_bucket")[0];
+  const part = bucket && attachedToBucket(stack, type, bucket)[0];
+  if (!part) throw new Error(`no ${type} to break`);
+  return part.values;
 }
 const functionRole = (stack: StackJson) =>
   first(stack, "aws_iam_role_policy", (policy) => String(policy.policy).includes("WriteOwnLogs"));
@@ -339,6 +365,34 @@ const BREAKS: Record<string, { environment: string; apply: (stack: StackJson) =>
       first(stack, "aws_cognito_user_pool_client", (client) =>
         Boolean(client.callback_urls),
       ).generate_secret = true;
+    },
+  },
+  S3B1: {
+    environment: "dev",
+    apply: (stack) => {
+      const [rule] = bucketPart(stack, "aws_s3_bucket_server_side_encryption_configuration").rule as Values[];
+      (rule as Values).bucket_key_enabled = false;
+    },
+  },
+  S3B2: {
+    environment: "dev",
+    apply: (stack) =>
+      rewritePolicy(bucketPart(stack, "aws_s3_bucket_policy"), "policy", (document) => {
+        // Only the bucket, not its objects: object reads over HTTP stay open.
+        for (const statement of document.Statement)
+          if (statement.Effect === "Deny") statement.Resource = (statement.Resource as string[])[0];
+      }),
+  },
+  S3B3: {
+    environment: "dev",
+    apply: (stack) => {
+      bucketPart(stack, "aws_s3_bucket_public_access_block").restrict_public_buckets = false;
+    },
+  },
+  S3B4: {
+    environment: "dev",
+    apply: (stack) => {
+      bucketPart(stack, "aws_s3_bucket_versioning").versioning_configuration = { status: "Suspended" };
     },
   },
   CW1: {
