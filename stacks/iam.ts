@@ -50,7 +50,7 @@ export interface ServiceKey {
 }
 
 /** Services that encrypt with the environment's key on a role's behalf. */
-export type KeyService = "sqs" | "dynamodb" | "sns" | "secretsmanager" | "scheduler";
+export type KeyService = "sqs" | "dynamodb" | "sns" | "secretsmanager" | "scheduler" | "s3";
 
 /**
  * Key use on behalf of a role, only through the services that encrypt for it (SQS for queues, DynamoDB for

@@ -25,6 +25,8 @@ export interface FunctionAccess {
   readonly readsSecret?: string;
   /** ARN of an SNS topic (encrypted with the key) it publishes to. */
   readonly publishesTo?: string;
+  /** ARN pattern of the S3 objects it writes (`<bucket ARN>/<prefix>*`), in a bucket encrypted with the key. */
+  readonly writesObjects?: string;
   /** Whether it reads CloudWatch metrics (GetMetricData has no resource-level permissions). */
   readonly readsMetrics?: boolean;
 }
@@ -93,6 +95,11 @@ export function functionPermissions(access: FunctionAccess, key: ServiceKey): Po
     statements.push(allow("PublishToTopic", ["sns:Publish"], [access.publishesTo]));
     keyActions.add("kms:Decrypt").add("kms:GenerateDataKey");
     keyServices.push("sns");
+  }
+  if (access.writesObjects) {
+    statements.push(allow("WriteObjects", ["s3:PutObject"], [access.writesObjects]));
+    keyActions.add("kms:GenerateDataKey");
+    keyServices.push("s3");
   }
   if (access.readsMetrics) statements.push(allow("ReadMetrics", ["cloudwatch:GetMetricData"], ["*"]));
   if (access.managesConnections) {

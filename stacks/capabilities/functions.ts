@@ -15,7 +15,7 @@ import { BundledFunction } from "../constructs/bundled-function.ts";
 import type { DomainEvents } from "../constructs/domain-events.ts";
 import { QueueSubscription } from "../constructs/queue-subscription.ts";
 import type { RestApi } from "../constructs/rest-api.ts";
-import type { ScheduledJobs } from "../constructs/scheduled-jobs.ts";
+import { REPORTS_PREFIX, type ScheduledJobs } from "../constructs/scheduled-jobs.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
 import type { UserDirectory } from "../constructs/user-directory.ts";
 import type { WebSocketApi } from "../constructs/websocket-api.ts";
@@ -289,9 +289,15 @@ function jobSpecs({
     },
     "job-report": {
       ...common,
-      access: { tables: [ledger], readsMetrics: true, publishesTo: jobs.reportTopic.arn },
+      access: {
+        tables: [ledger],
+        readsMetrics: true,
+        publishesTo: jobs.reportTopic.arn,
+        writesObjects: jobs.reports.objectsArn(REPORTS_PREFIX),
+      },
       environment: {
         ...ledgerEnvironment,
+        [JOBS_ENV.reportsBucket]: jobs.reports.bucketName,
         [JOBS_ENV.environmentName]: config.name,
         [JOBS_ENV.reportTopicArn]: jobs.reportTopic.arn,
         [JOBS_ENV.deadLetterQueues]: deadLetterQueues.join(","),

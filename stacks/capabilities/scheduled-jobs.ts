@@ -25,6 +25,7 @@ export function addScheduledJobs(
     key: foundation.serviceKey,
     pointInTimeRecovery: config.pointInTimeRecovery,
     deletionProtection: config.deletionProtection,
+    reportRetentionDays: config.jobs.reportRetentionDays,
     canaryClient: machineClient
       ? {
           clientId: machineClient.id,

@@ -16,6 +16,7 @@ import { METRICS_NAMESPACE } from "../names.ts";
 import type { BundledFunction } from "./bundled-function.ts";
 import { EncryptedTable } from "./encrypted-table.ts";
 import { EventDeadLetterQueue } from "./event-dead-letter-queue.ts";
+import { PrivateBucket } from "./private-bucket.ts";
 import type { ServiceAlarms } from "./service-alarms.ts";
 
 export interface ScheduledJobsProps {
@@ -24,6 +25,8 @@ export interface ScheduledJobsProps {
   readonly key: ServiceKey;
   readonly pointInTimeRecovery: boolean;
   readonly deletionProtection: boolean;
+  /** Days a report is kept: the reports bucket's lifecycle expires it then (no job lists and deletes). */
+  readonly reportRetentionDays: number;
   /** Credentials of the canary's synthetic client, kept in a secret. @default no secret (the canary cannot sign in) */
   readonly canaryClient?: {
     readonly clientId: string;
@@ -41,6 +44,9 @@ export interface JobSchedulesProps {
   readonly alarms: ServiceAlarms;
 }
 
+/** Where reports go in their bucket; the report job writes `reports/<environment>/<week end>.{json,csv}`. */
+export const REPORTS_PREFIX = "reports/";
+
 /** Consecutive 5-minute periods without a successful canary round before the alarm fires. */
 export const CANARY_FAILED_PERIODS = 2;
 
@@ -53,6 +59,8 @@ export class ScheduledJobs extends Construct {
   /** `<job>#<window>` once per run, expiring after a month. */
   readonly ledger: EncryptedTable;
   readonly reportTopic: SnsTopic;
+  /** Weekly reports under `reports/<environment>/`, expired by lifecycle after the retention. */
+  readonly reports: PrivateBucket;
   readonly canarySecret?: SecretsmanagerSecret;
   readonly group: SchedulerScheduleGroup;
   /** Occurrences Scheduler could not deliver after its retries. */
@@ -71,6 +79,11 @@ export class ScheduledJobs extends Construct {
       kmsKeyArn: props.key.arn,
       pointInTimeRecovery: props.pointInTimeRecovery,
       deletionProtection: props.deletionProtection,
+    });
+    this.reports = new PrivateBucket(this, "reports", {
+      bucketName: `${prefix}-reports-${props.accountId}`,
+      kmsKeyArn: props.key.arn,
+      expirations: [{ prefix: REPORTS_PREFIX, days: props.reportRetentionDays }],
     });
     this.reportTopic = new SnsTopic(this, "report-topic", {
       name: `${prefix}-reports`,

@@ -41,6 +41,7 @@ function concretePolicy(stack: StackJson, config: EnvironmentConfig, policyJson:
         "aws_kms_key.arn": `arn:aws:kms:${region}:${accountId}:key/${KEY_ID}`,
         "aws_cloudwatch_log_group.arn": `arn:aws:logs:${region}:${accountId}:log-group:${name}`,
         "aws_apigatewayv2_api.execution_arn": `arn:aws:execute-api:${region}:${accountId}:${WEBSOCKET_API_ID}`,
+        "aws_s3_bucket.arn": `arn:aws:s3:::${String(values.bucket)}`,
         "aws_sns_topic.arn": `arn:aws:sns:${region}:${accountId}:${name}`,
         "aws_secretsmanager_secret.arn": `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-${SECRET_SUFFIX}`,
         "aws_lambda_alias.arn": `arn:aws:lambda:${region}:${accountId}:function:${String(findByReference(stack, values.function_name)?.values.function_name)}:${name}`,
@@ -70,6 +71,7 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
   const rule = (name: string) => `arn:aws:events:${region}:${accountId}:rule/${prefix}-item-events/${name}`;
   const topic = (name: string) => `arn:aws:sns:${region}:${accountId}:${prefix}-${name}`;
   const secret = `arn:aws:secretsmanager:${region}:${accountId}:secret:${prefix}/canary-client-${SECRET_SUFFIX}`;
+  const reportsBucket = `arn:aws:s3:::${prefix}-reports-${accountId}`;
   const alias = (fn: string) => `arn:aws:lambda:${region}:${accountId}:function:${prefix}-${fn}:live`;
   const [firstWebhook] = config.events.webhooks;
   if (!firstWebhook) throw new Error(`${environment} has no webhook to simulate`);
@@ -311,6 +313,7 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
       allowed: [
         ["cloudwatch:GetMetricData", "*"],
         ["sns:Publish", topic("reports")],
+        ["s3:PutObject", `${reportsBucket}/reports/${environment}/2026-12-07T06-00-00.000Z.json`],
         ["dynamodb:PutItem", table("job-runs")],
         ["dynamodb:UpdateItem", table("job-runs")],
       ],
@@ -320,6 +323,9 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
         ["dynamodb:Scan", table("items")],
         ["dynamodb:GetItem", table("connections")],
         ["secretsmanager:GetSecretValue", secret],
+        ["s3:PutObject", `${reportsBucket}/elsewhere.json`],
+        ["s3:DeleteObject", `${reportsBucket}/reports/${environment}/2026-12-07T06-00-00.000Z.json`],
+        ["s3:GetObject", `${reportsBucket}/reports/${environment}/2026-12-07T06-00-00.000Z.json`],
       ],
     },
     "job-canary": {
