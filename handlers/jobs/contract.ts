@@ -31,3 +31,6 @@ export const jobInvocationSchema = z.object({
   attemptNumber: z.union([z.string(), z.number()]).optional(),
 });
 export type JobInvocation = z.infer<typeof jobInvocationSchema>;
+
+/** The files each weekly report is written as, one object per format. */
+export const REPORT_FORMATS = ["json", "csv"] as const;
