@@ -93,9 +93,12 @@ export function runsPerMonth(expression: string): number {
             to !== undefined && !Number.isNaN(to) ? to - (from ?? 0) + 1 : step ? size - (from ?? 0) : 1;
           return sum + Math.ceil(span / Number(step ?? 1));
         }, 0);
+  const weekdays = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+  const numbered = (field: string) =>
+    field.replace(/[A-Z]{3}/gi, (name) => String(weekdays.indexOf(name.toUpperCase()) + 1));
   const days =
     dayOfWeek && dayOfWeek !== "?" && dayOfWeek !== "*"
-      ? (dayOfWeek.split(",").length * DAYS_PER_MONTH) / 7
+      ? (values(numbered(dayOfWeek), 7) * DAYS_PER_MONTH) / 7
       : dayOfMonth === "*" || dayOfMonth === "?"
         ? DAYS_PER_MONTH
         : values(String(dayOfMonth), 31);

@@ -64,3 +64,26 @@ describe("npm run local: a canary whose outcome never comes", () => {
     expect(answer.result?.result?.failure).toMatch(/^create: no outcome for request \S+ within 15000 ms$/);
   }, 60_000);
 });
+
+describe("npm run local: a job that keeps failing", () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startLocalService(["--inject-fault", "job-cleanup"]);
+  }, 90_000);
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it("is retried under its schedule's policy, then its occurrence goes to the schedule's dead-letter queue", async () => {
+    const answer = (await runJob(service, "cleanup")) as Awaited<ReturnType<typeof runJob>> & {
+      error?: string;
+    };
+    // dev: two retries after the first attempt.
+    expect(answer).toMatchObject({ outcome: "dead-lettered", attempts: 3 });
+    expect(answer.error).toContain("injected fault");
+    const stats = (await (await fetch(`${service.restUrl}/_local/stats`)).json()) as {
+      queues: Record<string, number>;
+    };
+    expect(stats.queues["crud-dev-jobs-dlq"]).toBe(1);
+  });
+});
