@@ -195,7 +195,9 @@ export class LocalScheduler {
           () => {
             this.timers.delete(timer);
             arm();
-            void this.deliver(schedule, next);
+            this.deliver(schedule, next).catch((error: unknown) =>
+              this.peers.log(`schedule ${schedule.name}: ${error instanceof Error ? error.message : String(error)}`),
+            );
           },
           Math.max(0, next.getTime() - now().getTime()),
         );
