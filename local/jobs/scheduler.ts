@@ -196,7 +196,9 @@ export class LocalScheduler {
             this.timers.delete(timer);
             arm();
             this.deliver(schedule, next).catch((error: unknown) =>
-              this.peers.log(`schedule ${schedule.name}: ${error instanceof Error ? error.message : String(error)}`),
+              this.peers.log(
+                `schedule ${schedule.name}: ${error instanceof Error ? error.message : String(error)}`,
+              ),
             );
           },
           Math.max(0, next.getTime() - now().getTime()),

@@ -115,3 +115,44 @@ describe("the local scheduler", () => {
     expect(calls).toBe(1);
   });
 });
+
+describe("the local scheduler, started", () => {
+  it("fires an enabled schedule at its time with the occurrence's input, and leaves a disabled one alone", async () => {
+    const at = new Date(Math.ceil((Date.now() + 1500) / 1000) * 1000);
+    const expression = `at(${at.toISOString().slice(0, 19)})`;
+    const delivered: Array<{ name: string; event: unknown }> = [];
+    const scheduler = new LocalScheduler(
+      [
+        schedule({ expression, timeZone: "UTC" }),
+        schedule({
+          name: "crud-dev-canary",
+          functionName: "crud-dev-job-canary",
+          expression,
+          enabled: false,
+        }),
+      ],
+      {
+        invoke: async (name, event) => {
+          delivered.push({ name, event });
+          return { status: "done" };
+        },
+        sendToQueue: () => undefined,
+        log: () => undefined,
+      },
+    );
+    scheduler.start();
+    try {
+      for (let waited = 0; delivered.length === 0 && waited < 5000; waited += 50)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      scheduler.stop();
+    }
+    expect(delivered).toEqual([
+      {
+        name: "crud-dev-job-cleanup",
+        event: { job: "cleanup", scheduledTime: at.toISOString().replace(".000Z", "Z"), attemptNumber: "0" },
+      },
+    ]);
+  });
+});
