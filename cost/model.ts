@@ -1,6 +1,6 @@
 import { resourcesOf } from "../synthesized/stack-json.ts";
 import { ESTIMATORS, FREE_RESOURCE_TYPES } from "./estimators/index.ts";
-import { functionsOf, isQueueConsumer } from "./stack-usage.ts";
+import { functionsOf, isQueueConsumer, scheduledRunsOf } from "./stack-usage.ts";
 import type { CostContext, CostLine, Estimate, EstimateInput, Price } from "./types.ts";
 
 /**
@@ -23,8 +23,20 @@ export function estimateCost(input: EstimateInput, estimators = ESTIMATORS): Est
     if (!priced.has(type) && resourcesOf(input.stack, type).length > 0)
       notes.push(`${type}: no estimator prices it (add one in cost/estimators/), so it is not in the total`);
   const invocations = new Map<string, number>();
+  const scheduledFunctions = new Set<string>();
   for (const { name, fn } of functionsOf(input)) {
     const perRequest = input.traffic.invocationsPerRequest[name];
+    const scheduled = perRequest === undefined ? scheduledRunsOf(input.stack, fn) : undefined;
+    if (scheduled !== undefined) {
+      // Runs by the clock: its invocations are the schedules', whatever the traffic.
+      if (!input.measured.functions[name])
+        notes.push(
+          `${fn.values.function_name}: not measured (npm run bench), so its duration and calls are not priced`,
+        );
+      invocations.set(name, scheduled);
+      scheduledFunctions.add(name);
+      continue;
+    }
     if (perRequest === undefined) {
       notes.push(
         `${fn.values.function_name}: no invocations-per-request figure in the traffic model, so not priced`,
@@ -46,7 +58,13 @@ export function estimateCost(input: EstimateInput, estimators = ESTIMATORS): Est
       );
     return found;
   };
-  const context: CostContext = { ...input, invocations, price, note: (text) => notes.push(text) };
+  const context: CostContext = {
+    ...input,
+    invocations,
+    scheduledFunctions,
+    price,
+    note: (text) => notes.push(text),
+  };
   const lines = estimators.flatMap((estimator) =>
     mergeLines(
       estimator.estimate(context).map((line) => {

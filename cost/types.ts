@@ -135,6 +135,8 @@ export interface EstimateInput {
 export interface CostContext extends EstimateInput {
   /** Invocations per month of each function, by short name (only functions with a traffic figure). */
   readonly invocations: ReadonlyMap<string, number>;
+  /** Functions their schedules invoke: their invocations (and what those cost) do not grow with traffic. */
+  readonly scheduledFunctions: ReadonlySet<string>;
   readonly price: (key: string) => Price;
   readonly note: (text: string) => void;
 }

@@ -61,6 +61,15 @@ export const dev: EnvironmentConfig = {
   },
   // The CloudFront name: dev needs no domain of its own.
   site: { priceClass: "PriceClass_100" },
+  jobs: {
+    cleanup: { expression: "cron(0 3 * * ? *)", timeZone: "Europe/London", enabled: true },
+    report: { expression: "cron(0 6 ? * MON *)", timeZone: "Europe/London", enabled: true },
+    // Off by default: nobody watches dev around the clock; run it with npm run local -- run-job canary.
+    canary: { expression: "rate(5 minutes)", timeZone: "UTC", enabled: false, outcomeTimeoutSeconds: 15 },
+    retry: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 3600 },
+    timeoutSeconds: 60,
+    reportRetentionDays: 30,
+  },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: { type: "local" },

@@ -1,6 +1,7 @@
 import { ALL_SCOPES, HANDLER_NAMES, type HandlerName } from "../handlers/catalogue.ts";
 import type { DomainEventSettings } from "./domain-events-config.ts";
 import { type ConfigChecks, checkDomainEvents } from "./domain-events-config.ts";
+import { checkJobs, type JobSettings } from "./jobs-config.ts";
 
 export type {
   DeliveryRetry,
@@ -9,6 +10,7 @@ export type {
   WebhookAuthorization,
   WebhookDestination,
 } from "./domain-events-config.ts";
+export type { JobName, JobSchedule, JobSettings, ScheduleRetry } from "./jobs-config.ts";
 
 /**
  * How much an environment is trusted with. Production safeguards (deletion protection, point-in-time
@@ -159,6 +161,8 @@ export interface EnvironmentConfig {
   /** Item changes published from the items table's stream onto the environment's event bus. */
   readonly events: DomainEventSettings;
   readonly site: SiteSettings;
+  /** Scheduled jobs: daily cleanup, weekly report, the health canary. */
+  readonly jobs: JobSettings;
   /**
    * Whether this stack owns API Gateway's account-wide CloudWatch role setting. It is one per account
    * and region, so exactly one environment per account and region may set it.
@@ -360,6 +364,11 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
       config.site.customDomain !== undefined,
       "site.customDomain: required in a production environment (the default *.cloudfront.net certificate is served with TLSv1)",
     );
+  checkJobs(
+    config.jobs,
+    { check, integerIn },
+    { hasMachineClient: config.identity.machineClient !== undefined },
+  );
 
   if (config.backend.type === "s3") {
     const { bucket, key, region } = config.backend;

@@ -78,6 +78,14 @@ export const prod: EnvironmentConfig = {
     },
     waf: { requestsPerFiveMinutesPerIp: 2000 },
   },
+  jobs: {
+    cleanup: { expression: "cron(0 3 * * ? *)", timeZone: "Europe/London", enabled: true },
+    report: { expression: "cron(0 6 ? * MON *)", timeZone: "Europe/London", enabled: true },
+    canary: { expression: "rate(5 minutes)", timeZone: "UTC", enabled: true, outcomeTimeoutSeconds: 15 },
+    retry: { maximumRetryAttempts: 3, maximumEventAgeSeconds: 3600 },
+    timeoutSeconds: 60,
+    reportRetentionDays: 400,
+  },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: {

@@ -21,6 +21,9 @@ export const HANDLER_ENTRIES = {
   "ws-disconnect": "handlers/websocket/disconnect.ts",
   "ws-default": "handlers/websocket/default.ts",
   "item-events": "handlers/item-events/publish.ts",
+  "job-cleanup": "handlers/jobs/cleanup.ts",
+  "job-report": "handlers/jobs/report.ts",
+  "job-canary": "handlers/jobs/canary.ts",
 } as const;
 
 export type HandlerName = keyof typeof HANDLER_ENTRIES;

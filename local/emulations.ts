@@ -31,7 +31,6 @@ export const NOT_EMULATED_BY_DESIGN: readonly string[] = [
   "aws_cloudwatch_log_group",
   "aws_cloudwatch_metric_alarm",
   "aws_cloudwatch_dashboard",
-  "aws_sns_topic",
   "aws_sns_topic_subscription",
   "aws_sqs_queue_policy",
   "aws_sqs_queue_redrive_allow_policy",

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { Worker } from "node:worker_threads";
 import type { FunctionModel } from "../synthesized/service-model.ts";
 import { Chaos } from "./chaos/chaos.ts";
@@ -33,6 +34,11 @@ interface FunctionPool {
 export interface FunctionHostOptions {
   /** Invocations that fail before or after their handler ran. @default none */
   readonly chaos?: Chaos;
+  /**
+   * Sees each line a function writes to stdout first, as CloudWatch Logs does (embedded metrics become metrics);
+   * a line it returns true for is consumed, the rest go to the runner's stdout. @default every line goes through
+   */
+  readonly onLogLine?: (line: string) => boolean;
 }
 
 /**
@@ -46,6 +52,7 @@ export class FunctionHost {
   private readonly pools = new Map<string, FunctionPool>();
   private readonly faults = new Map<string, number>();
   private readonly chaos: Chaos;
+  private readonly onLogLine?: (line: string) => boolean;
 
   constructor(
     functions: readonly FunctionModel[],
@@ -54,6 +61,7 @@ export class FunctionHost {
     options: FunctionHostOptions = {},
   ) {
     this.chaos = options.chaos ?? Chaos.none;
+    this.onLogLine = options.onLogLine;
     for (const model of functions) {
       this.pools.set(model.name, { model, environment: environmentOf(model), idle: [], busy: 0 });
     }
@@ -126,7 +134,13 @@ export class FunctionHost {
     const worker = new Worker(path.join(this.projectRoot, "local", "function-worker.mjs"), {
       env: pool.environment,
       workerData: { bundle: model.bundle, functionName: model.name, timeoutSeconds: model.timeoutSeconds },
+      stdout: this.onLogLine !== undefined,
     });
+    const onLogLine = this.onLogLine;
+    if (onLogLine)
+      createInterface({ input: worker.stdout, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+        if (!onLogLine(line)) process.stdout.write(`${line}\n`);
+      });
     const environment: Environment = {
       worker,
       ready: new Promise<void>((resolve, reject) => {

@@ -19,7 +19,8 @@ import { EventSourcePoller } from "./event-sources.ts";
 import { EVENTS_USAGE, eventsCommand } from "./events/cli.ts";
 import { startDomainEvents } from "./events/runner.ts";
 import { FunctionHost, lambdaEmulation } from "./functions.ts";
-import { dlqCommand, endpointsCommand, operatorRoutes } from "./operator.ts";
+import { startJobs } from "./jobs/runner.ts";
+import { dlqCommand, endpointsCommand, operatorRoutes, runJobCommand, snsCommand } from "./operator.ts";
 import { restApiEmulation, startRestServer } from "./rest/server.ts";
 import { localBuckets, s3Emulation } from "./s3/emulation.ts";
 import { type ObjectCreated, startS3Endpoint } from "./s3/endpoint.ts";
@@ -36,6 +37,9 @@ const USAGE = `usage: npm run local -- [options]            run the dev stack on
                                                  CLI and SDKs: eval "$(npm run -s local -- endpoints)"
        npm run local -- token <username> [--scope items/read[,items/write]]
                                                  print an access token of the running runner's user pool
+       npm run local -- run-job cleanup|report|canary
+                                                 run a scheduled job now on the running runner, as its schedule would
+       npm run local -- sns                      what the running runner's SNS topics received (reports, alarms)
 ${EVENTS_USAGE}
        (each command finds the running runner by its --rest-port, default 3000: pass the runner's own if you moved it)
 options:
@@ -50,9 +54,13 @@ options:
   --chaos <seed>[,k=v]    do what AWS may do, from a seed: duplicate and reordered deliveries, failed invocations
                           and SDK calls, late index writes, 410 during $connect (see local/chaos/chaos.ts)
   --webhook-url <name>=<url>[,...]  deliver a webhook of the dev config here instead (e.g. a receiver on this machine)
+  --schedules             fire the stack's enabled schedules at their times (retry policy, then the schedule DLQ)
   --log-level <level>     the handlers' Powertools log level (default WARN)`;
 
 const TTL_SWEEP_INTERVAL_MS = 5 * 60_000;
+
+/** Options that take no value. */
+const FLAGS = ["--schedules"];
 
 function parseArguments(argv: string[]) {
   const options: Record<string, string> = {};
@@ -62,6 +70,10 @@ function parseArguments(argv: string[]) {
     if (argument === "--help" || argument === "-h") {
       console.log(USAGE);
       process.exit(0);
+    }
+    if (FLAGS.includes(argument)) {
+      options[argument.slice(2)] = "true";
+      continue;
     }
     if (argument.startsWith("--")) {
       const value = argv[index + 1];
@@ -81,6 +93,7 @@ function parseArguments(argv: string[]) {
     "log-level",
     "scope",
     "chaos",
+    "schedules",
     // events tail|replay|dead-letters|log
     ...["webhook-url", "since", "rule", "format"],
   ];
@@ -106,6 +119,7 @@ function parseArguments(argv: string[]) {
     timeScale,
     fault: options["inject-fault"],
     logLevel: options["log-level"] ?? "WARN",
+    schedules: options.schedules === "true",
     webhookUrls: parseWebhookUrls(options["webhook-url"]),
     since: options.since,
     rule: options.rule,
@@ -140,10 +154,16 @@ function resolveFunctionEnvironment(
   stack: StackJson,
   fn: FunctionModel,
   emulations: readonly LocalEmulation[],
+  edges: Readonly<Record<string, string>>,
 ): Record<string, string> {
-  const { variables, unresolved } = resolveEnvironment(stack, fn.environment, emulations);
+  // A variable naming one of AWS's hosts (a stage's URL, the user pool's domain) gets the runner's own edge instead.
+  const own = Object.fromEntries(
+    Object.entries(fn.environment).filter(([name]) => edges[name] === undefined),
+  );
+  const { variables, unresolved } = resolveEnvironment(stack, own, emulations);
   for (const missing of unresolved) console.warn(`${fn.name}: ${missing} is not emulated locally`);
-  return variables;
+  const replaced = Object.keys(fn.environment).filter((name) => edges[name] !== undefined);
+  return { ...variables, ...Object.fromEntries(replaced.map((name) => [name, edges[name] as string])) };
 }
 
 async function run(options: ReturnType<typeof parseArguments>) {
@@ -209,6 +229,19 @@ async function run(options: ReturnType<typeof parseArguments>) {
       notifications ? notifications.objectCreated(created) : createdEarly.push(created),
   });
   const websocketHttpUrl = `http://127.0.0.1:${wsPort}`;
+  const websocketUrl = `ws://127.0.0.1:${wsPort}`;
+  const machineClient = userPool.clients.find((client) => client.flows.includes("client_credentials"));
+  const jobs = await startJobs({
+    stack,
+    region: model.region,
+    account: LOCAL_ACCOUNT_ID,
+    canaryClient: machineClient?.clientSecret
+      ? { clientId: machineClient.clientId, clientSecret: machineClient.clientSecret, apiKey: options.apiKey }
+      : undefined,
+    edges: { restUrl, websocketUrl, tokenUrl: `${identity.url}/oauth2/token` },
+    log,
+  });
+  jobs.watchQueues(broker);
   const emulations: LocalEmulation[] = [
     dynamoEmulation,
     sqsEmulation(sqs.queueUrl, queueArn),
@@ -219,6 +252,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     events.emulation,
     s3Emulation,
     siteEmulation,
+    jobs.emulation,
   ];
   const unemulated = unemulatedResourceTypes(stack, emulations);
   if (unemulated.length > 0)
@@ -228,7 +262,8 @@ async function run(options: ReturnType<typeof parseArguments>) {
   const host = new FunctionHost(
     model.functions,
     (fn) => ({
-      ...resolveFunctionEnvironment(stack, fn, emulations),
+      ...resolveFunctionEnvironment(stack, fn, emulations, jobs.edgeOverrides),
+      ...jobs.endpoints,
       AWS_REGION: model.region,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
@@ -239,11 +274,12 @@ async function run(options: ReturnType<typeof parseArguments>) {
       AWS_ENDPOINT_URL_EVENTBRIDGE: events.eventBridgeUrl,
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
       POWERTOOLS_LOG_LEVEL: options.logLevel,
-      POWERTOOLS_METRICS_DISABLED: "true",
+      // Metrics on: their EMF lines become the local CloudWatch's data (the weekly report reads them back).
+      POWERTOOLS_METRICS_DISABLED: "false",
       PATH: process.env.PATH ?? "",
     }),
     projectRoot,
-    { chaos },
+    { chaos, onLogLine: (line) => jobs.services.metrics.ingestLogLine(line) },
   );
   await host.ready();
   if (options.fault) {
@@ -267,7 +303,22 @@ async function run(options: ReturnType<typeof parseArguments>) {
   // At start too, for a --data folder; a sweep of 6000 items costs about 150 ms of dynalite's time.
   const ttlSweeper = await startTtlSweeper(model.tables, events.ttlEndpoint, log, TTL_SWEEP_INTERVAL_MS);
 
-  const websocketUrl = `ws://127.0.0.1:${wsPort}`;
+  const scheduler = jobs.attach({
+    invoke: (functionName, event, qualifier) => host.invoke(functionName, event, qualifier),
+    sendToQueue: (queue, body, attributes) =>
+      broker.send(
+        queue,
+        body,
+        Object.fromEntries(
+          Object.entries(attributes).map(([name, value]) => [
+            name,
+            { DataType: "String", StringValue: value },
+          ]),
+        ),
+      ),
+    log,
+  });
+  if (options.schedules) scheduler.start();
   const webClient = userPool.clients.find((client) => client.flows.includes("code"));
   if (!webClient)
     throw new Error("The stack declares no web client (authorization code flow) in its user pool");
@@ -306,6 +357,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
   let dropConnections = () => 0;
   const extraRoutes = (request: IncomingMessage, response: ServerResponse) => {
     if (operator(request, response)) return true;
+    if (jobs.routes(request, response)) return true;
     const url = new URL(request.url ?? "/", "http://local");
     if (url.pathname === "/_local/websocket/drop" && request.method === "POST") {
       json(response, 200, { dropped: dropConnections() });
@@ -374,6 +426,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     for (const poller of pollers) poller.stop();
     notifications?.close();
     ttlSweeper.stop();
+    await jobs.close();
     await Promise.allSettled([
       rest.close(),
       websocket.close(),
@@ -412,6 +465,9 @@ async function main() {
   const options = parseArguments(process.argv.slice(2));
   if (options.positional[0] === "dlq") return dlqCommand(options.positional[1], options.restPort, USAGE);
   if (options.positional[0] === "endpoints") return endpointsCommand(options.restPort, process.cwd());
+  if (options.positional[0] === "run-job")
+    return runJobCommand(options.positional[1], options.restPort, USAGE);
+  if (options.positional[0] === "sns") return snsCommand(options.restPort);
   if (options.positional[0] === "token")
     return tokenCommand(options.positional[1], options.authPort, options.scopes);
   if (options.positional[0] === "events")

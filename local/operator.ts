@@ -144,6 +144,22 @@ export function shellExports(endpoints: LocalEndpoints, cliDataPath: string): st
   ].join("\n");
 }
 
+/** `npm run local -- run-job <job>`: one occurrence of the job's schedule now, on the running runner. */
+export async function runJobCommand(job: string | undefined, restPort: number, usage: string): Promise<void> {
+  if (!job) throw new Error(usage);
+  const answer = (await runnerRequest(restPort, `/_local/jobs/${job}`, { method: "POST" })) as {
+    outcome?: string;
+  };
+  console.log(JSON.stringify(answer, null, 2));
+  // Retried to the end and dead-lettered (or dropped): a failure, for scripts that run jobs.
+  if (answer.outcome !== "delivered") process.exitCode = 1;
+}
+
+/** `npm run local -- sns`: what the running runner's topics received. */
+export async function snsCommand(restPort: number): Promise<void> {
+  console.log(JSON.stringify(await runnerRequest(restPort, "/_local/sns", { method: "GET" }), null, 2));
+}
+
 async function runnerRequest(restPort: number, route: string, init: RequestInit): Promise<unknown> {
   const response = await fetch(`http://127.0.0.1:${restPort}${route}`, init).catch(() => {
     throw new Error(

@@ -50,6 +50,9 @@ import { S3B1 } from "./rules/S3B1.ts";
 import { S3B2 } from "./rules/S3B2.ts";
 import { S3B3 } from "./rules/S3B3.ts";
 import { S3B4 } from "./rules/S3B4.ts";
+import { SCH1 } from "./rules/SCH1.ts";
+import { SCH2 } from "./rules/SCH2.ts";
+import { SCH3 } from "./rules/SCH3.ts";
 import { SNS1 } from "./rules/SNS1.ts";
 import { SQS1 } from "./rules/SQS1.ts";
 import { SQS2 } from "./rules/SQS2.ts";
@@ -90,6 +93,9 @@ export const RULES: readonly PolicyRule[] = [
   EVB2,
   EVB3,
   EVB4,
+  SCH1,
+  SCH2,
+  SCH3,
   IAM1,
   IAM2,
   IAM3,

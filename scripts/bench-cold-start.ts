@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { createServer, request as httpRequest } from "node:http";
 import path from "node:path";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { HANDLER_NAMES, type HandlerName } from "../handlers/catalogue.ts";
 import { itemIdFor } from "../handlers/items/repository.ts";
 import { cognitoEmulation, type LocalIdentityServer, startIdentityServer } from "../local/cognito/server.ts";
@@ -14,6 +14,10 @@ import { LocalStreams } from "../local/dynamodb-streams/streams.ts";
 import { type LocalEmulation, resolveEnvironment } from "../local/emulations.ts";
 import { LocalEventBus } from "../local/events/bus.ts";
 import { eventBridgeEmulation, startEventBridgeEndpoint } from "../local/events/endpoint.ts";
+import { startJobs } from "../local/jobs/runner.ts";
+import { localBuckets, s3Emulation } from "../local/s3/emulation.ts";
+import { startS3Endpoint } from "../local/s3/endpoint.ts";
+import { type RunningService, startLocalService } from "../local/service-client.ts";
 import { SqsBroker, type StoredMessage } from "../local/sqs/broker.ts";
 import { sqsEmulation, startSqsEndpoint } from "../local/sqs/endpoint.ts";
 import { LOCAL_ACCOUNT_ID } from "../local/sqs/queue-attributes.ts";
@@ -115,6 +119,10 @@ interface Peers {
   readonly streams: LocalStreams;
   readonly bus: LocalEventBus;
   readonly eventBridgeUrl: string;
+  /** What the scheduled jobs call: the local S3, SNS, CloudWatch and Secrets Manager, and (the canary) a whole runner. */
+  readonly jobs: Awaited<ReturnType<typeof startJobs>>;
+  readonly s3Url: string;
+  readonly runner: RunningService;
 }
 
 const samples = new Map<string, Sample[]>();
@@ -141,6 +149,25 @@ async function main(): Promise<void> {
     log: () => {},
   });
   const eventBridge = await startEventBridgeEndpoint(bus);
+  const s3 = await startS3Endpoint({ buckets: localBuckets(stack) });
+  // The canary is a client of the whole service: it runs against a runner of its own (the same dev stack, so the
+  // machine client's id and secret are the ones this pool derives), API key included.
+  const runner = await startLocalService();
+  const machineClient = userPool.clients.find((client) => client.flows.includes("client_credentials"));
+  const jobs = await startJobs({
+    stack,
+    region: model.region,
+    account: LOCAL_ACCOUNT_ID,
+    canaryClient: machineClient?.clientSecret
+      ? { clientId: machineClient.clientId, clientSecret: machineClient.clientSecret, apiKey: runner.apiKey }
+      : undefined,
+    edges: {
+      restUrl: runner.restUrl,
+      websocketUrl: runner.websocketUrl,
+      tokenUrl: `${runner.authUrl}/oauth2/token`,
+    },
+    log: () => {},
+  });
   const peers: Peers = {
     broker,
     sqs,
@@ -153,7 +180,12 @@ async function main(): Promise<void> {
       websocketEmulation(websocket.callbackUrl),
       cognitoEmulation(userPool),
       eventBridgeEmulation(model.region, LOCAL_ACCOUNT_ID),
+      s3Emulation,
+      jobs.emulation,
     ],
+    jobs,
+    s3Url: s3.url,
+    runner,
     userPool,
     identity,
     streams,
@@ -170,7 +202,16 @@ async function main(): Promise<void> {
     }
   } finally {
     peers.documents.destroy();
-    await Promise.all([websocket.close(), sqs.close(), proxy.close(), identity.close(), eventBridge.close()]);
+    await Promise.all([
+      websocket.close(),
+      sqs.close(),
+      proxy.close(),
+      identity.close(),
+      eventBridge.close(),
+      s3.close(),
+      jobs.close(),
+      runner.stop(),
+    ]);
     bus.close();
     broker.close();
     await dynamo.close();
@@ -339,6 +380,31 @@ async function sampleEveryFunction(
     },
   });
 
+  // Each event its own occurrence (the ledger would skip a second run of one), far from any other sample's.
+  const jobScenario = (job: string, check: (results: unknown[]) => void): Scenario => {
+    const base = Date.now() + Math.floor(Math.random() * 1e9) * 60_000;
+    const events = Array.from({ length: WARM + 1 }, (_, index) => ({
+      job,
+      scheduledTime: new Date(base + index * 60_000).toISOString(),
+      attemptNumber: "0",
+    }));
+    return {
+      events,
+      verify: (report) => {
+        const answers = report.invocations.map(
+          (invocation) => (invocation.result as { status?: string; result?: unknown } | undefined) ?? {},
+        );
+        const errors = report.invocations.flatMap((invocation) =>
+          invocation.error ? [invocation.error] : [],
+        );
+        if (errors.length > 0 || answers.some((answer) => answer.status !== "done"))
+          throw new Error(
+            `${job}: expected every run done, got ${JSON.stringify(errors.length ? errors : answers)}`,
+          );
+        check(answers.map((answer) => answer.result));
+      },
+    };
+  };
   const scenarios: Array<[HandlerName, () => Promise<Scenario> | Scenario]> = [
     [
       "items-create",
@@ -426,6 +492,50 @@ async function sampleEveryFunction(
           ),
           connectionIds.length,
         ),
+    ],
+    [
+      "job-cleanup",
+      async () => {
+        // Connections whose sockets are gone ($disconnect never came), beside the open ones of this sample.
+        const gone = Array.from({ length: 5 }, () => `gone-${randomUUID()}`);
+        const table = model.tables.find((candidate) => candidate.name.endsWith("-connections"))?.name ?? "";
+        const connectedAt = new Date(Date.now() - 10 * 60_000).toISOString();
+        for (const connectionId of gone)
+          await peers.documents.send(
+            new PutCommand({
+              TableName: table,
+              Item: { connectionId, owner: randomUUID(), connectedAt, expiresAt: 0 },
+            }),
+          );
+        return jobScenario("cleanup", (results) => {
+          const removed = results.reduce<number>(
+            (sum, result) => sum + Number((result as { removed?: number }).removed ?? 0),
+            0,
+          );
+          if (removed < gone.length)
+            throw new Error(`cleanup: removed ${removed} of ${gone.length} gone connections`);
+        });
+      },
+    ],
+    [
+      "job-report",
+      () => {
+        const before = peers.jobs.services.published.length;
+        return jobScenario("report", (results) => {
+          const announced = peers.jobs.services.published.length - before;
+          if (announced !== results.length)
+            throw new Error(`report: ${announced} of ${results.length} reports announced`);
+        });
+      },
+    ],
+    [
+      "job-canary",
+      () =>
+        jobScenario("canary", (results) => {
+          const failed = results.filter((result) => (result as { success?: boolean }).success !== true);
+          if (failed.length > 0)
+            throw new Error(`canary: ${failed.length} rounds failed: ${JSON.stringify(failed)}`);
+        }),
     ],
     [
       "items-read",
@@ -567,7 +677,19 @@ function runFreshProcess(
 ): Promise<{ report: ProcessReport; logBytes: number; metrics: string[] }> {
   const fn = model.functions.find((candidate) => candidate.name === `${prefix}${name}`);
   if (!fn) throw new Error(`The stack has no function ${prefix}${name}`);
-  const { variables, unresolved } = resolveEnvironment(stack, fn.environment, peers.emulations);
+  // Variables naming AWS's own hosts (the stages, the user pool's domain) point at the canary's runner instead.
+  const edges = peers.jobs.edgeOverrides;
+  const own = Object.fromEntries(Object.entries(fn.environment).filter(([variable]) => !edges[variable]));
+  const resolved = resolveEnvironment(stack, own, peers.emulations);
+  const { unresolved } = resolved;
+  const variables = {
+    ...resolved.variables,
+    ...Object.fromEntries(
+      Object.keys(fn.environment).flatMap((variable) =>
+        edges[variable] ? [[variable, edges[variable]]] : [],
+      ),
+    ),
+  };
   if (unresolved.length > 0) throw new Error(`${fn.name}: not resolvable locally: ${unresolved.join(", ")}`);
   const input = path.join(workdir, `${name}.json`);
   writeFileSync(
@@ -609,6 +731,8 @@ function runFreshProcess(
         AWS_ENDPOINT_URL_SQS: peers.sqs.url,
         AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: peers.identity.url,
         AWS_ENDPOINT_URL_EVENTBRIDGE: peers.eventBridgeUrl,
+        AWS_ENDPOINT_URL_S3: peers.s3Url,
+        ...peers.jobs.endpoints,
       },
     },
   );

@@ -49,6 +49,9 @@ export interface ServiceKey {
   readonly dnsSuffix: string;
 }
 
+/** Services that encrypt with the environment's key on a role's behalf. */
+export type KeyService = "sqs" | "dynamodb" | "sns" | "secretsmanager" | "scheduler" | "s3";
+
 /**
  * Key use on behalf of a role, only through the services that encrypt for it (SQS for queues, DynamoDB for
  * tables): the role's credentials alone cannot decrypt anything with the key.
@@ -56,7 +59,7 @@ export interface ServiceKey {
 export function useKeyVia(
   key: ServiceKey,
   actions: readonly string[],
-  services: ReadonlyArray<"sqs" | "dynamodb">,
+  services: ReadonlyArray<KeyService>,
 ): PolicyStatement {
   return {
     ...allow("UseServiceKey", actions, [key.arn]),

@@ -1,5 +1,5 @@
 import type { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { allow, type PolicyStatement, type ServiceKey, useKeyVia } from "./iam.ts";
+import { allow, type KeyService, type PolicyStatement, type ServiceKey, useKeyVia } from "./iam.ts";
 
 const TABLE_WRITE_ACTIONS = new Set(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]);
 
@@ -21,6 +21,14 @@ export interface FunctionAccess {
   readonly readsStream?: string;
   /** ARN of the event bus it puts events on. */
   readonly putsEventsOn?: string;
+  /** ARN of a Secrets Manager secret (encrypted with the key) it reads. */
+  readonly readsSecret?: string;
+  /** ARN of an SNS topic (encrypted with the key) it publishes to. */
+  readonly publishesTo?: string;
+  /** ARN pattern of the S3 objects it writes (`<bucket ARN>/<prefix>*`), in a bucket encrypted with the key. */
+  readonly writesObjects?: string;
+  /** Whether it reads CloudWatch metrics (GetMetricData has no resource-level permissions). */
+  readonly readsMetrics?: boolean;
 }
 
 /**
@@ -31,7 +39,7 @@ export interface FunctionAccess {
 export function functionPermissions(access: FunctionAccess, key: ServiceKey): PolicyStatement[] {
   const statements: PolicyStatement[] = [];
   const keyActions = new Set<string>();
-  const keyServices: Array<"sqs" | "dynamodb"> = [];
+  const keyServices: KeyService[] = [];
   if (access.consumes) {
     statements.push(
       allow(
@@ -80,6 +88,22 @@ export function functionPermissions(access: FunctionAccess, key: ServiceKey): Po
   if (access.putsEventsOn) {
     statements.push(allow("PutEvents", ["events:PutEvents"], [access.putsEventsOn]));
   }
+  if (access.readsSecret) {
+    statements.push(allow("ReadSecret", ["secretsmanager:GetSecretValue"], [access.readsSecret]));
+    keyActions.add("kms:Decrypt");
+    keyServices.push("secretsmanager");
+  }
+  if (access.publishesTo) {
+    statements.push(allow("PublishToTopic", ["sns:Publish"], [access.publishesTo]));
+    keyActions.add("kms:Decrypt").add("kms:GenerateDataKey");
+    keyServices.push("sns");
+  }
+  if (access.writesObjects) {
+    statements.push(allow("WriteObjects", ["s3:PutObject"], [access.writesObjects]));
+    keyActions.add("kms:GenerateDataKey");
+    keyServices.push("s3");
+  }
+  if (access.readsMetrics) statements.push(allow("ReadMetrics", ["cloudwatch:GetMetricData"], ["*"]));
   if (access.managesConnections) {
     statements.push(
       allow("UseConnections", ["execute-api:ManageConnections"], [...access.managesConnections]),

@@ -11,12 +11,14 @@ import { addObservability } from "./capabilities/observability.ts";
 import { addOutputs } from "./capabilities/outputs.ts";
 import { addRestEdge } from "./capabilities/rest-edge.ts";
 import { addSite, configuredSiteOrigin } from "./capabilities/site.ts";
+import { addScheduledJobs, scheduleJobs } from "./capabilities/scheduled-jobs.ts";
 import { addStorage, type Storage } from "./capabilities/storage.ts";
 import { addWebSocketEdge, routeWebSocket } from "./capabilities/websocket-edge.ts";
 import type { BundledFunction } from "./constructs/bundled-function.ts";
 import type { DomainEvents } from "./constructs/domain-events.ts";
 import type { EncryptionKey } from "./constructs/encryption-key.ts";
 import type { RestApi } from "./constructs/rest-api.ts";
+import type { ScheduledJobs } from "./constructs/scheduled-jobs.ts";
 import type { ServiceAlarms } from "./constructs/service-alarms.ts";
 import type { ServiceQueues } from "./constructs/service-queues.ts";
 import type { StaticSite } from "./constructs/static-site.ts";
@@ -51,6 +53,7 @@ export class ServiceStack extends TerraformStack {
   readonly alarms: ServiceAlarms;
   readonly domainEvents: DomainEvents;
   readonly site: StaticSite;
+  readonly jobs: ScheduledJobs;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id);
@@ -62,6 +65,15 @@ export class ServiceStack extends TerraformStack {
     this.queues = addMessaging(this, config, foundation.keyArn);
     this.websocket = addWebSocketEdge(this, config, foundation);
     this.domainEvents = addDomainEvents(this, config, foundation);
+    // Before the functions: the canary calls the REST API, and its secret holds the API key. The API's CORS
+    // origins need the site's origin, and the site's CSP needs the API: the origin is read lazily.
+    const siteOrigin = configuredSiteOrigin(config) ?? Lazy.stringValue({ produce: () => this.site.origin });
+    const rest = addRestEdge(this, config, foundation, this.users, this.tables, this.queues, siteOrigin);
+    this.restApi = rest.api;
+    this.jobs = addScheduledJobs(this, config, foundation, {
+      users: this.users,
+      apiKeyAccess: rest.apiKeyAccess,
+    });
     this.functions = addFunctions(this, {
       config,
       bundles,
@@ -71,12 +83,10 @@ export class ServiceStack extends TerraformStack {
       websocket: this.websocket,
       identity: this.users,
       domainEvents: this.domainEvents,
+      jobs: this.jobs,
+      restApi: this.restApi,
     });
     routeWebSocket(this.websocket, this.functions);
-    // The API's CORS origins need the site's origin, and the site's CSP needs the API: the name is read lazily.
-    const siteOrigin = configuredSiteOrigin(config) ?? Lazy.stringValue({ produce: () => this.site.origin });
-    const rest = addRestEdge(this, config, foundation, this.users, this.tables, this.queues, siteOrigin);
-    this.restApi = rest.api;
     this.alarms = addObservability(this, config, foundation.keyArn, {
       queues: this.queues,
       functions: this.functions,
@@ -88,6 +98,7 @@ export class ServiceStack extends TerraformStack {
       items: this.tables.items,
       alarms: this.alarms,
     });
+    scheduleJobs(this.jobs, config, this.functions, this.alarms);
     this.site = addSite(this, config, {
       build: props.site,
       foundation,

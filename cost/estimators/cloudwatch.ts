@@ -1,6 +1,9 @@
+import { OPERATIONS } from "../../handlers/catalogue.ts";
+import { JOBS_ENV } from "../../handlers/lib/environment.ts";
+import { OUTCOME_KINDS } from "../../handlers/lib/outcome-metrics.ts";
 import { resourcesOf } from "../../synthesized/stack-json.ts";
-import { websocketRouteFunctions } from "../stack-usage.ts";
-import type { ServiceEstimator } from "../types.ts";
+import { functionsOf, websocketRouteFunctions } from "../stack-usage.ts";
+import type { CostContext, ServiceEstimator } from "../types.ts";
 
 /** API Gateway's detailed metrics per method and stage: Count, Latency, IntegrationLatency, 4XXError, 5XXError (cache metrics only with caching). */
 const DETAILED_METRICS_PER_METHOD = 5;
@@ -71,6 +74,7 @@ export const cloudwatch: ServiceEstimator = {
         fixed: true,
       },
       { item: "alarm metrics", quantity: alarmMetrics, priceKey: "cloudwatch.alarms", fixed: true },
+      ...metricReads(context),
       {
         item: "dashboards",
         quantity: resourcesOf(stack, "aws_cloudwatch_dashboard").length,
@@ -80,3 +84,26 @@ export const cloudwatch: ServiceEstimator = {
     ];
   },
 };
+
+/** GetMetricData bills each metric a query asks for: the weekly report's, once per run. */
+function metricReads(context: CostContext) {
+  const metrics = functionsOf(context).reduce((sum, { name, fn }) => {
+    const variables = (fn.values.environment as { variables?: Record<string, string> } | undefined)
+      ?.variables;
+    const queues = variables?.[JOBS_ENV.deadLetterQueues];
+    if (queues === undefined) return sum;
+    // One query per operation and outcome, and two per dead-letter queue it counts (handlers/jobs/report.ts).
+    const queries = OPERATIONS.length * OUTCOME_KINDS.length + 2 * queues.split(",").length;
+    return sum + (context.invocations.get(name) ?? 0) * queries;
+  }, 0);
+  return metrics > 0
+    ? [
+        {
+          item: "metrics read by the weekly report (GetMetricData)",
+          quantity: metrics,
+          priceKey: "cloudwatch.getmetricdata",
+          fixed: true,
+        },
+      ]
+    : [];
+}

@@ -8,14 +8,17 @@ import { eventbridge } from "./eventbridge.ts";
 import { kms } from "./kms.ts";
 import { lambda } from "./lambda.ts";
 import { s3 } from "./s3.ts";
+import { scheduler } from "./scheduler.ts";
+import { secretsManager } from "./secrets-manager.ts";
+import { sns } from "./sns.ts";
 import { sqs } from "./sqs.ts";
 import { waf } from "./waf.ts";
 import { xray } from "./xray.ts";
 
 /**
  * Resource types that cost nothing by themselves: identity, policies, aliases of keys, an API's parts (its
- * requests are priced), the account-level settings, and the alarm topic (a few e-mails a month, within SNS's free
- * tier). Anything else in a stack needs an estimator.
+ * requests are priced), the account-level settings, and topic subscriptions (the alarm topic's few e-mails a month
+ * are within SNS's free tier). Anything else in a stack needs an estimator.
  */
 export const FREE_RESOURCE_TYPES: readonly string[] = [
   "aws_iam_role",
@@ -24,7 +27,6 @@ export const FREE_RESOURCE_TYPES: readonly string[] = [
   "aws_lambda_permission",
   "aws_sqs_queue_policy",
   "aws_sqs_queue_redrive_allow_policy",
-  "aws_sns_topic",
   "aws_sns_topic_subscription",
   "aws_api_gateway_account",
   "aws_api_gateway_api_key",
@@ -65,5 +67,8 @@ export const ESTIMATORS: readonly ServiceEstimator[] = [
   cognito,
   eventbridge,
   cloudfront,
+  scheduler,
+  secretsManager,
+  sns,
   s3,
 ];

@@ -27,8 +27,9 @@ export const lambda: ServiceEstimator = {
           lambdaMilliseconds(measured.warmInvocationMs, memoryMb, calls, context.traffic.awsCallMs) *
           gb) /
         1000;
+      const fixed = context.scheduledFunctions.has(name);
       const lines = [
-        { item: "requests", quantity: invocations, priceKey: "lambda.requests", fixed: false },
+        { item: "requests", quantity: invocations, priceKey: "lambda.requests", fixed },
         provisioned > 0
           ? {
               item: "duration on provisioned concurrency",
@@ -36,7 +37,7 @@ export const lambda: ServiceEstimator = {
               priceKey: `lambda.provisioned-duration.${arch}`,
               fixed: false,
             }
-          : { item: "duration", quantity: gbSeconds, priceKey: `lambda.duration.${arch}`, fixed: false },
+          : { item: "duration", quantity: gbSeconds, priceKey: `lambda.duration.${arch}`, fixed },
       ];
       if (provisioned > 0)
         lines.push({
@@ -57,7 +58,7 @@ export const lambda: ServiceEstimator = {
           item: "cold starts (INIT)",
           quantity: (invocations * context.traffic.coldStartShare * initMs * gb) / 1000,
           priceKey: `lambda.duration.${arch}`,
-          fixed: false,
+          fixed,
         });
       }
       return lines;

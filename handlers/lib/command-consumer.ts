@@ -13,6 +13,7 @@ import {
 import { PermanentError } from "./errors.ts";
 import { backOff, isPermanentSdkFault } from "./faults.ts";
 import { COMMAND_MAX_AGE_SECONDS } from "./limits.ts";
+import { countOutcome } from "./outcome-metrics.ts";
 import { errorOutcome, publishOutcome, successOutcome } from "./outcomes.ts";
 import { logger, metrics } from "./powertools.ts";
 
@@ -32,7 +33,7 @@ export function createCommandConsumer(handlers: OperationHandlers) {
   // A message too broken to name its operation is answered as the queue's own operation family.
   const queueOperation = (Object.keys(handlers) as Operation[])[0] ?? "create";
 
-  const processRecord = async (record: SQSRecord): Promise<void> => {
+  const processRecord = async (record: SQSRecord): Promise<Operation> => {
     const command = parseCommand(record);
     const ageSeconds = (Date.now() - command.requestedAt) / 1000;
     if (ageSeconds > COMMAND_MAX_AGE_SECONDS)
@@ -52,12 +53,14 @@ export function createCommandConsumer(handlers: OperationHandlers) {
       // Retried instead; the operation is idempotent by request id, so the retry answers the same success.
       throw new OutcomeNotSent(error);
     }
+    return command.operation;
   };
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     try {
-      await processRecord(record);
+      const operation = await processRecord(record);
       metrics.addMetric("CommandSucceeded", MetricUnit.Count, 1);
+      countOutcome(operation, "success");
     } catch (error) {
       const permanent = asPermanent(error);
       if (!permanent) {
@@ -87,15 +90,9 @@ export function createCommandConsumer(handlers: OperationHandlers) {
       metrics.addMetric("CommandRejected", MetricUnit.Count, 1);
       // A service refusing a valid command is never the client's doing: an alarm watches this one.
       if (permanent.code === "REFUSED") metrics.addMetric("CommandRefused", MetricUnit.Count, 1);
-      await publishOutcome(
-        owner,
-        errorOutcome(
-          requestId,
-          recoverOperation(record) ?? queueOperation,
-          permanent.code,
-          permanent.message,
-        ),
-      );
+      const operation = recoverOperation(record) ?? queueOperation;
+      await publishOutcome(owner, errorOutcome(requestId, operation, permanent.code, permanent.message));
+      countOutcome(operation, permanent.code);
     }
   };
 

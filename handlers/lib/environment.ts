@@ -22,7 +22,25 @@ export const PUBLISHER_ENV = {
   failureQueueUrl: "ITEM_EVENTS_FAILURE_QUEUE_URL",
 } as const;
 
-export type EnvName = (typeof ENV)[keyof typeof ENV] | (typeof PUBLISHER_ENV)[keyof typeof PUBLISHER_ENV];
+/** The scheduled jobs' variables, apart from ENV for the same reason as PUBLISHER_ENV. */
+export const JOBS_ENV = {
+  jobRunsTable: "JOB_RUNS_TABLE_NAME",
+  environmentName: "ENVIRONMENT_NAME",
+  reportsBucket: "REPORTS_BUCKET_NAME",
+  reportTopicArn: "REPORT_TOPIC_ARN",
+  /** `name=queue` pairs, comma-separated: every dead-letter queue the report counts arrivals in. */
+  deadLetterQueues: "DEAD_LETTER_QUEUES",
+  canarySecretArn: "CANARY_SECRET_ARN",
+  restApiUrl: "REST_API_URL",
+  websocketUrl: "WEBSOCKET_URL",
+  tokenUrl: "TOKEN_URL",
+  canaryOutcomeTimeoutSeconds: "CANARY_OUTCOME_TIMEOUT_SECONDS",
+} as const;
+
+export type EnvName =
+  | (typeof ENV)[keyof typeof ENV]
+  | (typeof PUBLISHER_ENV)[keyof typeof PUBLISHER_ENV]
+  | (typeof JOBS_ENV)[keyof typeof JOBS_ENV];
 
 /** Reads a variable the function cannot work without; a missing one is a deployment bug, so fail loudly. */
 export function requireEnv(name: EnvName): string {

@@ -143,6 +143,8 @@ export class SqsBroker extends EventEmitter implements MoveTaskQueues {
     };
     messages.push(message);
     this.counters.sent += 1;
+    // CloudWatch's NumberOfMessagesSent: what was sent, not what a redrive moved (that emits "dead-letter").
+    this.emit("sent", queueName);
     if (delayMs > 0) this.wakeWhenVisible(queueName, delayMs);
     else this.emit("visible", queueName);
     return {

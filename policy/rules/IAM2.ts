@@ -7,6 +7,8 @@ export const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
   "xray:PutTraceSegments",
   // Lambda requires it of a stream consumer's role; it lists stream ARNs, never their records.
   "dynamodb:ListStreams",
+  // The weekly report reads the service's metrics; CloudWatch cannot scope reading metric data to a resource.
+  "cloudwatch:GetMetricData",
 ]);
 
 export const IAM2: PolicyRule = {

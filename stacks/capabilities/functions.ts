@@ -10,10 +10,12 @@ import {
   type OperationSpec,
   operationsOn,
 } from "../../handlers/catalogue.ts";
-import { ENV, PUBLISHER_ENV } from "../../handlers/lib/environment.ts";
+import { ENV, JOBS_ENV, PUBLISHER_ENV } from "../../handlers/lib/environment.ts";
 import { BundledFunction } from "../constructs/bundled-function.ts";
 import type { DomainEvents } from "../constructs/domain-events.ts";
 import { QueueSubscription } from "../constructs/queue-subscription.ts";
+import type { RestApi } from "../constructs/rest-api.ts";
+import { REPORTS_PREFIX, type ScheduledJobs } from "../constructs/scheduled-jobs.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
 import type { UserDirectory } from "../constructs/user-directory.ts";
 import type { WebSocketApi } from "../constructs/websocket-api.ts";
@@ -26,6 +28,8 @@ import type { Storage } from "./storage.ts";
 interface FunctionSpec {
   readonly access: FunctionAccess;
   readonly environment: Readonly<Record<string, string>>;
+  /** @default the environment's `lambda.timeoutSeconds` */
+  readonly timeoutSeconds?: number;
 }
 
 export interface FunctionsProps {
@@ -38,6 +42,9 @@ export interface FunctionsProps {
   readonly websocket: WebSocketApi;
   readonly identity: UserDirectory;
   readonly domainEvents: DomainEvents;
+  readonly jobs: ScheduledJobs;
+  /** The public REST API, which the canary calls as a client would. */
+  readonly restApi: RestApi;
 }
 
 /**
@@ -63,7 +70,7 @@ export function addFunctions(scope: Construct, props: FunctionsProps): Record<Ha
       kmsKeyArn: foundation.keyArn,
       logRetentionDays: config.logRetentionDays,
       memoryMb: config.lambda.memoryMb,
-      timeoutSeconds: config.lambda.timeoutSeconds,
+      timeoutSeconds: spec.timeoutSeconds ?? config.lambda.timeoutSeconds,
       reservedConcurrency: config.lambda.reservedConcurrency,
       provisionedConcurrency: config.lambda.provisionedConcurrency?.[name],
       environment: {
@@ -99,6 +106,8 @@ function functionSpecs({
   websocket,
   identity,
   domainEvents,
+  jobs,
+  restApi,
 }: FunctionsProps): Partial<Record<HandlerName, FunctionSpec>> {
   const queues = serviceQueues.queues;
   const { items, connections, requests } = storage;
@@ -229,6 +238,82 @@ function functionSpecs({
       environment: {
         [PUBLISHER_ENV.eventBusName]: domainEvents.bus.name,
         [PUBLISHER_ENV.failureQueueUrl]: domainEvents.failureQueue.queue.url,
+      },
+    },
+    ...jobSpecs({ config, storage, queues: serviceQueues, websocket, identity, domainEvents, jobs, restApi }),
+  };
+}
+
+/** The scheduled jobs: each records its runs in the ledger, and each reaches only what its job touches. */
+function jobSpecs({
+  config,
+  storage,
+  queues,
+  websocket,
+  identity,
+  domainEvents,
+  jobs,
+  restApi,
+}: Omit<FunctionsProps, "bundles" | "foundation">): Partial<Record<HandlerName, FunctionSpec>> {
+  const ledger = {
+    name: "JobRunsTable",
+    arn: jobs.ledger.table.arn,
+    actions: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+  };
+  const common = { timeoutSeconds: config.jobs.timeoutSeconds };
+  const ledgerEnvironment = { [JOBS_ENV.jobRunsTable]: jobs.ledger.table.name };
+  const deadLetterQueues = [
+    `commands=${queues.deadLetterQueueName}`,
+    `item-events=${domainEvents.failureQueue.queueName}`,
+    `jobs=${jobs.deadLetterQueue.queueName}`,
+  ];
+  return {
+    "job-cleanup": {
+      ...common,
+      access: {
+        tables: [
+          ledger,
+          {
+            name: "ConnectionsTable",
+            arn: storage.connections.table.arn,
+            // Scan: every connection row, once a day; the rest is what forgetting a gone socket takes.
+            actions: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"],
+          },
+        ],
+        managesConnections: websocket.connectionsArnFor("GET"),
+      },
+      environment: {
+        ...ledgerEnvironment,
+        [ENV.connectionsTable]: storage.connections.table.name,
+        [ENV.websocketCallbackUrl]: websocket.callbackUrl,
+      },
+    },
+    "job-report": {
+      ...common,
+      access: {
+        tables: [ledger],
+        readsMetrics: true,
+        publishesTo: jobs.reportTopic.arn,
+        writesObjects: jobs.reports.objectsArn(REPORTS_PREFIX),
+      },
+      environment: {
+        ...ledgerEnvironment,
+        [JOBS_ENV.reportsBucket]: jobs.reports.bucketName,
+        [JOBS_ENV.environmentName]: config.name,
+        [JOBS_ENV.reportTopicArn]: jobs.reportTopic.arn,
+        [JOBS_ENV.deadLetterQueues]: deadLetterQueues.join(","),
+      },
+    },
+    "job-canary": {
+      ...common,
+      access: { tables: [ledger], readsSecret: jobs.canarySecret?.arn },
+      environment: {
+        ...ledgerEnvironment,
+        ...(jobs.canarySecret ? { [JOBS_ENV.canarySecretArn]: jobs.canarySecret.arn } : {}),
+        [JOBS_ENV.restApiUrl]: restApi.stage.invokeUrl,
+        [JOBS_ENV.websocketUrl]: websocket.stage.invokeUrl,
+        [JOBS_ENV.tokenUrl]: `https://${identity.domain.domain}.auth.${config.region}.amazoncognito.com/oauth2/token`,
+        [JOBS_ENV.canaryOutcomeTimeoutSeconds]: String(config.jobs.canary.outcomeTimeoutSeconds),
       },
     },
   };

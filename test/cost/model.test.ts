@@ -5,12 +5,14 @@ import {
   type EstimateInput,
   estimateCost,
   lambdaMilliseconds,
+  type MeasuredFunction,
   type MeasuredUsage,
   type PriceTable,
   SECONDS_PER_MONTH,
   type Traffic,
 } from "../../cost/model.ts";
 import { renderMarkdown } from "../../cost/render.ts";
+import { runsPerMonth } from "../../cost/stack-usage.ts";
 import { serviceTraffic } from "../../cost/traffic.ts";
 import type { StackJson } from "../../synthesized/stack-json.ts";
 import { synthesizedStack } from "../support/synthesized.ts";
@@ -368,5 +370,72 @@ describe("the shipped figures", () => {
         environment === "dev" ? 0 : expect.any(Number),
       );
     }
+  });
+});
+
+describe("scheduled functions", () => {
+  /** The small stack plus a job its schedule invokes through its alias, `expression` apart. */
+  function withSchedule(expression: string, state = "ENABLED"): StackJson {
+    const stack = smallStack();
+    stack.resource.aws_lambda_function = {
+      ...stack.resource.aws_lambda_function,
+      job: { function_name: "t-job", architectures: ["arm64"], memory_size: 1024 },
+    };
+    stack.resource.aws_lambda_alias = {
+      ...stack.resource.aws_lambda_alias,
+      job: { name: "live", function_name: "${aws_lambda_function.job.function_name}" },
+    };
+    stack.resource.aws_scheduler_schedule = {
+      job: { schedule_expression: expression, state, target: { arn: "${aws_lambda_alias.job.arn}" } },
+    };
+    stack.resource.aws_scheduler_schedule_group = { jobs: { name: "t-jobs" } };
+    return stack;
+  }
+  const measured: MeasuredUsage = {
+    ...MEASURED,
+    functions: {
+      ...MEASURED.functions,
+      job: { ...(MEASURED.functions.work as MeasuredFunction), sqsMessages: 0 },
+    },
+  };
+  const prices: PriceTable = {
+    ...PRICES,
+    prices: { ...PRICES.prices, "scheduler.invocations": perMillion(1) },
+  };
+
+  it.each([
+    ["rate(5 minutes)", 30.4375 * 288],
+    ["cron(0 3 * * ? *)", 30.4375],
+    ["cron(0 6 ? * MON *)", 30.4375 / 7],
+    // Four an hour, nine hours (9 to 17), five days of seven.
+    ["cron(0/15 9-17 ? * MON-FRI *)", 4 * 9 * ((30.4375 * 5) / 7)],
+    ["cron(30 8 ? * MON,THU *)", (30.4375 * 2) / 7],
+  ])("runs %s about %f times a month", (expression, runs) => {
+    expect(runsPerMonth(expression)).toBeCloseTo(runs, 6);
+  });
+
+  it("prices a job by its schedule's runs, as a fixed cost, whatever the traffic", () => {
+    for (const requests of [0, 5_000_000]) {
+      const estimate = estimateCost(
+        input({ stack: withSchedule("rate(5 minutes)"), measured, prices, requests }),
+      );
+      expect(estimate.notes).toEqual([]);
+      expect(line(estimate.lines, "EventBridge Scheduler", "scheduled invocations")).toMatchObject({
+        quantity: 30.4375 * 288,
+        fixed: true,
+      });
+    }
+    // The job's Lambda requests are fixed: the difference between the two traffic levels is the work function's.
+    const idle = estimateCost(
+      input({ stack: withSchedule("rate(5 minutes)"), measured, prices, requests: 0 }),
+    );
+    expect(idle.fixedUsd).toBeGreaterThan(estimateCost(input({ measured, prices, requests: 0 })).fixedUsd);
+  });
+
+  it("does not price a disabled schedule's runs", () => {
+    const estimate = estimateCost(
+      input({ stack: withSchedule("rate(5 minutes)", "DISABLED"), measured, prices }),
+    );
+    expect(estimate.lines.some((candidate) => candidate.service === "EventBridge Scheduler")).toBe(false);
   });
 });

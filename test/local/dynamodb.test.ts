@@ -39,6 +39,7 @@ describe("local tables", () => {
     expect(tables.map((spec) => spec.name).sort()).toEqual([
       "crud-dev-connections",
       "crud-dev-items",
+      "crud-dev-job-runs",
       "crud-dev-requests",
     ]);
     for (const spec of tables) {
@@ -70,7 +71,12 @@ describe("local tables", () => {
 
     const deleted = await deleteExpiredItems(tables, dynamo.endpoint, now);
 
-    expect(deleted).toEqual({ "crud-dev-connections": 0, "crud-dev-items": 0, "crud-dev-requests": 1 });
+    expect(deleted).toEqual({
+      "crud-dev-connections": 0,
+      "crud-dev-items": 0,
+      "crud-dev-job-runs": 0,
+      "crud-dev-requests": 1,
+    });
     const remaining = async (requestId: string) =>
       Boolean(
         (
@@ -85,6 +91,7 @@ describe("local tables", () => {
     expect(await deleteExpiredItems(tables, dynamo.endpoint, now + 1)).toEqual({
       "crud-dev-connections": 0,
       "crud-dev-items": 0,
+      "crud-dev-job-runs": 0,
       "crud-dev-requests": 1,
     });
     expect(await remaining("expires-now")).toBe(false);

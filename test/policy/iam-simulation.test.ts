@@ -17,6 +17,7 @@ const KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab";
 const WEBSOCKET_API_ID = "ws0api1234";
 const STREAM_LABEL = "2026-11-22T10:00:00.000";
 const DESTINATION_ID = "0a1b2c3d-4e5f-6789-abcd-ef0123456789";
+const SECRET_SUFFIX = "AbCdEf";
 
 /** Replaces each Terraform reference in a policy by the concrete ARN it will have in the account. */
 function concretePolicy(stack: StackJson, config: EnvironmentConfig, policyJson: string) {
@@ -40,6 +41,10 @@ function concretePolicy(stack: StackJson, config: EnvironmentConfig, policyJson:
         "aws_kms_key.arn": `arn:aws:kms:${region}:${accountId}:key/${KEY_ID}`,
         "aws_cloudwatch_log_group.arn": `arn:aws:logs:${region}:${accountId}:log-group:${name}`,
         "aws_apigatewayv2_api.execution_arn": `arn:aws:execute-api:${region}:${accountId}:${WEBSOCKET_API_ID}`,
+        "aws_s3_bucket.arn": `arn:aws:s3:::${String(values.bucket)}`,
+        "aws_sns_topic.arn": `arn:aws:sns:${region}:${accountId}:${name}`,
+        "aws_secretsmanager_secret.arn": `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-${SECRET_SUFFIX}`,
+        "aws_lambda_alias.arn": `arn:aws:lambda:${region}:${accountId}:function:${String(findByReference(stack, values.function_name)?.values.function_name)}:${name}`,
       };
       const arn = arns[`${type}.${attribute}`];
       if (!arn) throw new Error(`No concrete ARN for ${reference}`);
@@ -64,6 +69,10 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
   const destination = (webhook: string) =>
     `arn:aws:events:${region}:${accountId}:api-destination/${prefix}-webhook-${webhook}/${DESTINATION_ID}`;
   const rule = (name: string) => `arn:aws:events:${region}:${accountId}:rule/${prefix}-item-events/${name}`;
+  const topic = (name: string) => `arn:aws:sns:${region}:${accountId}:${prefix}-${name}`;
+  const secret = `arn:aws:secretsmanager:${region}:${accountId}:secret:${prefix}/canary-client-${SECRET_SUFFIX}`;
+  const reportsBucket = `arn:aws:s3:::${prefix}-reports-${accountId}`;
+  const alias = (fn: string) => `arn:aws:lambda:${region}:${accountId}:function:${prefix}-${fn}:live`;
   const [firstWebhook] = config.events.webhooks;
   if (!firstWebhook) throw new Error(`${environment} has no webhook to simulate`);
 
@@ -285,6 +294,60 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
         ["dynamodb:GetItem", table("items")],
       ],
     },
+    "job-cleanup": {
+      allowed: [
+        ["dynamodb:Scan", table("connections")],
+        ["dynamodb:GetItem", table("connections")],
+        ["dynamodb:UpdateItem", table("connections")],
+        ["dynamodb:DeleteItem", table("connections")],
+        ["dynamodb:PutItem", table("job-runs")],
+        // Asks whether a socket is open; may not post to it or close it.
+        ["execute-api:ManageConnections", connection.replace("/POST/", "/GET/")],
+      ],
+      denied: [
+        ["dynamodb:PutItem", table("connections")],
+        ["dynamodb:Scan", table("items")],
+        ["dynamodb:Scan", table("job-runs")],
+        ["execute-api:ManageConnections", connection],
+        ["execute-api:ManageConnections", connection.replace("/POST/", "/DELETE/")],
+        ["sns:Publish", topic("reports")],
+      ],
+    },
+    "job-report": {
+      allowed: [
+        ["cloudwatch:GetMetricData", "*"],
+        ["sns:Publish", topic("reports")],
+        ["s3:PutObject", `${reportsBucket}/reports/${environment}/2026-12-07T06-00-00.000Z.json`],
+        ["dynamodb:PutItem", table("job-runs")],
+        ["dynamodb:UpdateItem", table("job-runs")],
+      ],
+      denied: [
+        ["sns:Publish", topic("alarms")],
+        ["cloudwatch:PutMetricData", "*"],
+        ["dynamodb:Scan", table("items")],
+        ["dynamodb:GetItem", table("connections")],
+        ["secretsmanager:GetSecretValue", secret],
+        ["s3:PutObject", `${reportsBucket}/elsewhere.json`],
+        ["s3:DeleteObject", `${reportsBucket}/reports/${environment}/2026-12-07T06-00-00.000Z.json`],
+        ["s3:GetObject", `${reportsBucket}/reports/${environment}/2026-12-07T06-00-00.000Z.json`],
+      ],
+    },
+    "job-canary": {
+      allowed: [
+        ["secretsmanager:GetSecretValue", secret],
+        ["dynamodb:PutItem", table("job-runs")],
+      ],
+      denied: [
+        ["secretsmanager:PutSecretValue", secret],
+        [
+          "secretsmanager:GetSecretValue",
+          `arn:aws:secretsmanager:${region}:${accountId}:secret:other-${SECRET_SUFFIX}`,
+        ],
+        ["dynamodb:PutItem", table("items")],
+        ["sqs:SendMessage", queue("create")],
+        ["sns:Publish", topic("reports")],
+      ],
+    },
   };
 
   it.each(HANDLER_NAMES)("%s may do exactly its job, and none of its neighbours'", async (fn) => {
@@ -320,6 +383,34 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
     const role = `${prefix}-item-events`;
     expect(await decide(role, "kms:Decrypt", key, `dynamodb.${region}.amazonaws.com`)).toBe("Allowed");
     expect(await decide(role, "kms:Decrypt", key, null)).toBe("ImplicitlyDenied");
+  it("lets the jobs use the key only through the service that holds their data", async () => {
+    const through = (service: string) => `${service}.${region}.amazonaws.com`;
+    expect(await decide(`${prefix}-job-canary`, "kms:Decrypt", key, through("secretsmanager"))).toBe(
+      "Allowed",
+    );
+    expect(await decide(`${prefix}-job-canary`, "kms:Decrypt", key, null)).toBe("ImplicitlyDenied");
+    expect(await decide(`${prefix}-job-canary`, "kms:Decrypt", key, through("sns"))).toBe("ImplicitlyDenied");
+    expect(await decide(`${prefix}-job-report`, "kms:GenerateDataKey", key, through("sns"))).toBe("Allowed");
+    expect(await decide(`${prefix}-job-report`, "kms:GenerateDataKey", key, null)).toBe("ImplicitlyDenied");
+  });
+
+  it("lets Scheduler's role invoke exactly the jobs' live aliases and dead-letter what it cannot deliver", async () => {
+    const role = `${prefix}-scheduler`;
+    for (const job of ["cleanup", "report", "canary"])
+      expect(await decide(role, "lambda:InvokeFunction", alias(`job-${job}`)), job).toBe("Allowed");
+    expect(await decide(role, "sqs:SendMessage", queue("jobs-dlq"))).toBe("Allowed");
+    expect(await decide(role, "kms:GenerateDataKey", key)).toBe("Allowed");
+    for (const [action, resource] of [
+      ["lambda:InvokeFunction", `arn:aws:lambda:${region}:${accountId}:function:${prefix}-job-cleanup`],
+      [
+        "lambda:InvokeFunction",
+        `arn:aws:lambda:${region}:${accountId}:function:${prefix}-job-cleanup:$LATEST`,
+      ],
+      ["lambda:InvokeFunction", alias("items-create")],
+      ["sqs:SendMessage", queue("dlq")],
+      ["sqs:SendMessage", queue("create")],
+    ] as const)
+      expect(await decide(role, action, resource), `${action} ${resource}`).toBe("ImplicitlyDenied");
   });
 
   it("lets the REST integration role send only to the command queues and only read outcomes", async () => {

@@ -263,6 +263,24 @@ const BREAKS: Record<string, { environment: string; apply: (stack: StackJson) =>
       };
     },
   },
+  SCH1: {
+    environment: "staging",
+    apply: (stack) =>
+      delete (first(stack, "aws_scheduler_schedule").target as Record<string, unknown>).dead_letter_config,
+  },
+  SCH2: {
+    environment: "prod",
+    apply: (stack) => {
+      const target = first(stack, "aws_scheduler_schedule").target as {
+        retry_policy: Record<string, unknown>;
+      };
+      delete target.retry_policy.maximum_event_age_in_seconds;
+    },
+  },
+  SCH3: {
+    environment: "dev",
+    apply: (stack) => delete first(stack, "aws_scheduler_schedule").kms_key_arn,
+  },
   IAM1: {
     environment: "dev",
     apply: (stack) =>

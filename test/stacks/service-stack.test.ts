@@ -150,6 +150,26 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
       `dynamodb:GetItem on ${requests}`,
       ...pushAndClose,
     ]);
+    const jobRuns = tableRef(stack, `${prefix}-job-runs`);
+    const ledger = ["DeleteItem", "GetItem", "PutItem", "UpdateItem"].map(
+      (action) => `dynamodb:${action} on ${jobRuns}`,
+    );
+    expect(dataActions("job-cleanup")).toEqual(
+      [
+        ...ledger,
+        ...["DeleteItem", "GetItem", "Scan", "UpdateItem"].map(
+          (action) => `dynamodb:${action} on ${connections}`,
+        ),
+      ]
+        .sort()
+        .concat(
+          expect.stringMatching(
+            /^execute-api:ManageConnections on \$\{aws_apigatewayv2_api\.\w+\.execution_arn\}\/live\/GET\/@connections\/\*$/,
+          ),
+        ),
+    );
+    expect(dataActions("job-report")).toEqual(ledger);
+    expect(dataActions("job-canary")).toEqual(ledger);
     const stream = items.replace(/\.arn\}$/, ".stream_arn}");
     expect(dataActions("item-events")).toEqual([
       `dynamodb:DescribeStream on ${stream}`,
@@ -166,6 +186,8 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
     // Lambda requires ListStreams of a stream consumer; IAM offers no resource to scope it to.
     const unscoped = (name: string) => [
       ...(name === "item-events" ? ["dynamodb:ListStreams on *"] : []),
+      // CloudWatch cannot scope reading metric data to a metric.
+      ...(name === "job-report" ? ["cloudwatch:GetMetricData on *"] : []),
       "xray:PutTelemetryRecords on *",
       "xray:PutTraceSegments on *",
     ];
@@ -205,6 +227,9 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
         ...config.events.webhooks.map((webhook) => `webhook-${webhook.name}-dlq`),
       ].map((queue) => `${prefix}-${queue}-not-empty`),
       `${prefix}-item-events-iterator-age`,
+      `${prefix}-jobs-dlq-not-empty`,
+      // A canary that is off would be missing data, which its alarm counts as failing: no alarm then.
+      ...(config.jobs.canary.enabled ? [`${prefix}-job-canary-failing`] : []),
     ];
     expect([...names].sort()).toEqual(expected.sort());
   });
@@ -264,6 +289,7 @@ describe.each(ENVIRONMENT_NAMES)("the %s stack", (environment) => {
         "machine_client_id",
         "site_url",
         "site_distribution_id",
+        "report_topic_arn",
         ...QUEUE_NAMES.map((queue) => `${queue}_queue_url`),
       ].sort(),
     );

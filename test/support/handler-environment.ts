@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dev } from "../../environments/dev.ts";
-import { ENV } from "../../handlers/lib/environment.ts";
+import { ENV, JOBS_ENV } from "../../handlers/lib/environment.ts";
 import { createTables, type DynamoPeer, localClient, startDynamo } from "../../local/dynamodb.ts";
 import { SqsBroker } from "../../local/sqs/broker.ts";
 import { type SqsEndpoint, startSqsEndpoint } from "../../local/sqs/endpoint.ts";
@@ -21,7 +21,7 @@ export interface HandlerPeers {
     reset(): void;
   };
   websocket: WebSocketPeer;
-  tables: { items: string; connections: string; requests: string };
+  tables: { items: string; connections: string; requests: string; jobRuns: string };
   close(): Promise<void>;
 }
 
@@ -61,6 +61,7 @@ export async function startHandlerPeers(): Promise<HandlerPeers> {
     items: `${dev.namePrefix}-items`,
     connections: `${dev.namePrefix}-connections`,
     requests: `${dev.namePrefix}-requests`,
+    jobRuns: `${dev.namePrefix}-job-runs`,
   };
   Object.assign(process.env, {
     AWS_REGION: "eu-west-1",
@@ -77,6 +78,7 @@ export async function startHandlerPeers(): Promise<HandlerPeers> {
     [ENV.itemsTable]: tables.items,
     [ENV.connectionsTable]: tables.connections,
     [ENV.requestsTable]: tables.requests,
+    [JOBS_ENV.jobRunsTable]: tables.jobRuns,
     [ENV.itemsByOwnerIndex]: ITEMS_BY_OWNER_INDEX,
     [ENV.maxConnectionsPerUser]: "3",
     [ENV.notificationsQueueUrl]: sqs.queueUrl(notifications),
