@@ -1,7 +1,7 @@
 import { REPORT_FORMATS } from "../../handlers/jobs/contract.ts";
 import { findByReference, resourcesOf } from "../../synthesized/stack-json.ts";
 import { functionsReferring } from "../stack-usage.ts";
-import type { EstimateContext, ServiceEstimator } from "../types.ts";
+import type { CostContext, ServiceEstimator } from "../types.ts";
 
 /** A week's report, JSON and CSV together: under 16 KB (one row per operation and outcome, two per queue). */
 const REPORT_BYTES = 16 * 1024;
@@ -28,7 +28,7 @@ export const s3: ServiceEstimator = {
   estimate: (context) => [...siteLines(context), ...reportLines(context)],
 };
 
-function siteLines(context: EstimateContext) {
+function siteLines(context: CostContext) {
   const { stack, traffic, requests } = context;
   const siteObjects = resourcesOf(stack, "aws_s3_object").length;
   if (siteObjects === 0 || resourcesOf(stack, "aws_cloudfront_distribution").length === 0) return [];
@@ -52,7 +52,7 @@ function siteLines(context: EstimateContext) {
   ];
 }
 
-function reportLines(context: EstimateContext) {
+function reportLines(context: CostContext) {
   const reportRuns = functionsReferring(context, "aws_s3_bucket").reduce(
     (sum, name) => sum + (context.invocations.get(name) ?? 0),
     0,
@@ -61,7 +61,9 @@ function reportLines(context: EstimateContext) {
   const retentionDays = Math.max(
     0,
     ...resourcesOf(context.stack, "aws_s3_bucket_lifecycle_configuration")
-      .filter((lifecycle) => findByReference(context.stack, lifecycle.values.bucket)?.type === "aws_s3_bucket")
+      .filter(
+        (lifecycle) => findByReference(context.stack, lifecycle.values.bucket)?.type === "aws_s3_bucket",
+      )
       .flatMap((lifecycle) =>
         ((lifecycle.values.rule as Array<{ expiration?: Array<{ days?: number }> }>) ?? []).flatMap((rule) =>
           (rule.expiration ?? []).map((expiration) => Number(expiration.days ?? 0)),

@@ -280,7 +280,7 @@ function jobSpecs({
             actions: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"],
           },
         ],
-        managesConnections: websocket.connectionsArnFor("GET"),
+        managesConnections: [websocket.connectionsArnFor("GET")],
       },
       environment: {
         ...ledgerEnvironment,

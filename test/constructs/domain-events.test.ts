@@ -73,7 +73,10 @@ describe("WebhookDestination", () => {
       authorization_type: "BASIC",
       auth_parameters: { basic: { username: "crud", password: CREDENTIAL_PLACEHOLDER } },
       kms_key_identifier: KEY_ARN,
-      lifecycle: { ignore_changes: ["auth_parameters"] },
+      lifecycle: {
+        ignore_changes: ["auth_parameters"],
+        replace_triggered_by: [expect.stringMatching(/^terraform_data\.[\w-]+$/)],
+      },
     });
   });
 

@@ -24,7 +24,9 @@ const occurrence = (scheduledTime: string) => ({ job: "cleanup", scheduledTime, 
 
 /** Registers a connection as `$connect` does, `ageMs` ago. */
 async function registered(connectionId: string, ageMs: number) {
-  await saveConnection({ connectionId, owner: ALICE }, new Date(Date.now() - ageMs), 10, async () => true);
+  const openedAt = new Date(Date.now() - ageMs);
+  const tokenExpiresAt = Math.floor(openedAt.getTime() / 1000) + 3600;
+  await saveConnection({ connectionId, owner: ALICE, tokenExpiresAt }, openedAt, 10, async () => true);
 }
 
 async function row(connectionId: string) {

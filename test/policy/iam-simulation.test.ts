@@ -383,6 +383,8 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
     const role = `${prefix}-item-events`;
     expect(await decide(role, "kms:Decrypt", key, `dynamodb.${region}.amazonaws.com`)).toBe("Allowed");
     expect(await decide(role, "kms:Decrypt", key, null)).toBe("ImplicitlyDenied");
+  });
+
   it("lets the jobs use the key only through the service that holds their data", async () => {
     const through = (service: string) => `${service}.${region}.amazonaws.com`;
     expect(await decide(`${prefix}-job-canary`, "kms:Decrypt", key, through("secretsmanager"))).toBe(
