@@ -1,6 +1,7 @@
 import { ALL_SCOPES, HANDLER_NAMES, type HandlerName } from "../handlers/catalogue.ts";
 import type { DomainEventSettings } from "./domain-events-config.ts";
 import { checkDomainEvents } from "./domain-events-config.ts";
+import { checkImports, type ImportSettings } from "./imports-config.ts";
 
 export type {
   DeliveryRetry,
@@ -9,6 +10,7 @@ export type {
   WebhookAuthorization,
   WebhookDestination,
 } from "./domain-events-config.ts";
+export type { ImportSettings } from "./imports-config.ts";
 
 /**
  * How much an environment is trusted with. Production safeguards (deletion protection, point-in-time
@@ -137,6 +139,8 @@ export interface EnvironmentConfig {
   readonly identity: IdentitySettings;
   /** Item changes published from the items table's stream onto the environment's event bus. */
   readonly events: DomainEventSettings;
+  /** Items imported in bulk from files uploaded to the environment's imports bucket. */
+  readonly imports: ImportSettings;
   /**
    * Whether this stack owns API Gateway's account-wide CloudWatch role setting. It is one per account
    * and region, so exactly one environment per account and region may set it.
@@ -332,6 +336,7 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
   integerIn("restApi.latencyAlarmP99Ms", restApi.latencyAlarmP99Ms, 1, 29000);
 
   checkDomainEvents(config.events, { check, integerIn });
+  checkImports(config.imports, { check, integerIn });
 
   if (config.backend.type === "s3") {
     const { bucket, key, region } = config.backend;

@@ -21,6 +21,8 @@ export const HANDLER_ENTRIES = {
   "ws-disconnect": "handlers/websocket/disconnect.ts",
   "ws-default": "handlers/websocket/default.ts",
   "item-events": "handlers/item-events/publish.ts",
+  importer: "handlers/imports/import.ts",
+  "import-upload": "handlers/imports/upload-url.ts",
 } as const;
 
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
@@ -48,7 +50,7 @@ export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 export const ALL_SCOPES: readonly Scope[] = Object.values(SCOPES);
 
 /** Request body models; their JSON Schemas live with the REST edge (`stacks/rest-models.ts`). */
-export type BodyModelName = "CreateItem" | "UpdateItem";
+export type BodyModelName = "CreateItem" | "UpdateItem" | "CreateImport";
 
 export interface OperationSpec {
   readonly method: "GET" | "POST" | "PUT" | "DELETE";

@@ -51,12 +51,12 @@ export interface ServiceKey {
 
 /**
  * Key use on behalf of a role, only through the services that encrypt for it (SQS for queues, DynamoDB for
- * tables): the role's credentials alone cannot decrypt anything with the key.
+ * tables, S3 for objects): the role's credentials alone cannot decrypt anything with the key.
  */
 export function useKeyVia(
   key: ServiceKey,
   actions: readonly string[],
-  services: ReadonlyArray<"sqs" | "dynamodb">,
+  services: ReadonlyArray<"sqs" | "dynamodb" | "s3">,
 ): PolicyStatement {
   return {
     ...allow("UseServiceKey", actions, [key.arn]),

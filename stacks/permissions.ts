@@ -21,6 +21,12 @@ export interface FunctionAccess {
   readonly readsStream?: string;
   /** ARN of the event bus it puts events on. */
   readonly putsEventsOn?: string;
+  /** S3 object actions on an ARN pattern (`<bucket ARN>/imports/*`); `name` becomes the statement id. */
+  readonly objects?: ReadonlyArray<{
+    readonly name: string;
+    readonly arn: string;
+    readonly actions: ReadonlyArray<"s3:GetObject" | "s3:PutObject">;
+  }>;
 }
 
 /**
@@ -31,7 +37,7 @@ export interface FunctionAccess {
 export function functionPermissions(access: FunctionAccess, key: ServiceKey): PolicyStatement[] {
   const statements: PolicyStatement[] = [];
   const keyActions = new Set<string>();
-  const keyServices: Array<"sqs" | "dynamodb"> = [];
+  const keyServices: Array<"sqs" | "dynamodb" | "s3"> = [];
   if (access.consumes) {
     statements.push(
       allow(
@@ -74,6 +80,13 @@ export function functionPermissions(access: FunctionAccess, key: ServiceKey): Po
       allow("ListStreams", ["dynamodb:ListStreams"], ["*"]),
     );
     keyActions.add("kms:Decrypt");
+  }
+  for (const objects of access.objects ?? []) {
+    statements.push(allow(`Use${objects.name}`, objects.actions, [objects.arn]));
+    keyActions.add("kms:Decrypt");
+    keyServices.push("s3");
+    // SSE-KMS: S3 asks KMS for a data key (the bucket key's) on the writer's behalf.
+    if (objects.actions.includes("s3:PutObject")) keyActions.add("kms:GenerateDataKey");
   }
   if (access.putsEventsOn) {
     statements.push(allow("PutEvents", ["events:PutEvents"], [access.putsEventsOn]));

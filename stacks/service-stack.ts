@@ -6,12 +6,14 @@ import { addDomainEvents, publishDomainEvents } from "./capabilities/domain-even
 import { addFoundation } from "./capabilities/foundation.ts";
 import { addFunctions } from "./capabilities/functions.ts";
 import { addIdentity } from "./capabilities/identity.ts";
+import { addImports, importUploads } from "./capabilities/imports.ts";
 import { addMessaging } from "./capabilities/messaging.ts";
 import { addObservability } from "./capabilities/observability.ts";
 import { addOutputs } from "./capabilities/outputs.ts";
 import { addRestEdge } from "./capabilities/rest-edge.ts";
 import { addStorage, type Storage } from "./capabilities/storage.ts";
 import { addWebSocketEdge, routeWebSocket } from "./capabilities/websocket-edge.ts";
+import type { BulkImport } from "./constructs/bulk-import.ts";
 import type { BundledFunction } from "./constructs/bundled-function.ts";
 import type { DomainEvents } from "./constructs/domain-events.ts";
 import type { EncryptionKey } from "./constructs/encryption-key.ts";
@@ -45,6 +47,7 @@ export class ServiceStack extends TerraformStack {
   readonly functions: Readonly<Record<HandlerName, BundledFunction>>;
   readonly alarms: ServiceAlarms;
   readonly domainEvents: DomainEvents;
+  readonly imports: BulkImport;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id);
@@ -56,6 +59,7 @@ export class ServiceStack extends TerraformStack {
     this.queues = addMessaging(this, config, foundation.keyArn);
     this.websocket = addWebSocketEdge(this, config, foundation);
     this.domainEvents = addDomainEvents(this, config, foundation);
+    this.imports = addImports(this, config, foundation);
     this.functions = addFunctions(this, {
       config,
       bundles,
@@ -65,9 +69,19 @@ export class ServiceStack extends TerraformStack {
       websocket: this.websocket,
       identity: this.users,
       domainEvents: this.domainEvents,
+      imports: this.imports,
     });
+    importUploads(this.imports, this.functions.importer);
     routeWebSocket(this.websocket, this.functions);
-    const rest = addRestEdge(this, config, foundation, this.users, this.tables, this.queues);
+    const rest = addRestEdge(
+      this,
+      config,
+      foundation,
+      this.users,
+      this.tables,
+      this.queues,
+      this.functions["import-upload"],
+    );
     this.restApi = rest.api;
     this.alarms = addObservability(this, config, foundation.keyArn, {
       queues: this.queues,

@@ -6,6 +6,7 @@ import { dynamodb } from "./dynamodb.ts";
 import { eventbridge } from "./eventbridge.ts";
 import { kms } from "./kms.ts";
 import { lambda } from "./lambda.ts";
+import { s3 } from "./s3.ts";
 import { sqs } from "./sqs.ts";
 import { waf } from "./waf.ts";
 import { xray } from "./xray.ts";
@@ -55,4 +56,5 @@ export const ESTIMATORS: readonly ServiceEstimator[] = [
   xray,
   cognito,
   eventbridge,
+  s3,
 ];

@@ -10,7 +10,9 @@ import {
   type OperationSpec,
   operationsOn,
 } from "../../handlers/catalogue.ts";
-import { ENV, PUBLISHER_ENV } from "../../handlers/lib/environment.ts";
+import { IMPORTS_PREFIX, RESULTS_PREFIX } from "../../handlers/imports/layout.ts";
+import { ENV, IMPORTS_ENV, PUBLISHER_ENV } from "../../handlers/lib/environment.ts";
+import type { BulkImport } from "../constructs/bulk-import.ts";
 import { BundledFunction } from "../constructs/bundled-function.ts";
 import type { DomainEvents } from "../constructs/domain-events.ts";
 import { QueueSubscription } from "../constructs/queue-subscription.ts";
@@ -26,6 +28,8 @@ import type { Storage } from "./storage.ts";
 interface FunctionSpec {
   readonly access: FunctionAccess;
   readonly environment: Readonly<Record<string, string>>;
+  /** Its own memory and timeout, where the environment's function settings do not fit its work. */
+  readonly sizing?: { readonly memoryMb: number; readonly timeoutSeconds: number };
 }
 
 export interface FunctionsProps {
@@ -38,6 +42,7 @@ export interface FunctionsProps {
   readonly websocket: WebSocketApi;
   readonly identity: UserDirectory;
   readonly domainEvents: DomainEvents;
+  readonly imports: BulkImport;
 }
 
 /**
@@ -62,8 +67,8 @@ export function addFunctions(scope: Construct, props: FunctionsProps): Record<Ha
       permissions: functionPermissions(spec.access, foundation.serviceKey),
       kmsKeyArn: foundation.keyArn,
       logRetentionDays: config.logRetentionDays,
-      memoryMb: config.lambda.memoryMb,
-      timeoutSeconds: config.lambda.timeoutSeconds,
+      memoryMb: spec.sizing?.memoryMb ?? config.lambda.memoryMb,
+      timeoutSeconds: spec.sizing?.timeoutSeconds ?? config.lambda.timeoutSeconds,
       reservedConcurrency: config.lambda.reservedConcurrency,
       provisionedConcurrency: config.lambda.provisionedConcurrency?.[name],
       environment: {
@@ -99,6 +104,7 @@ function functionSpecs({
   websocket,
   identity,
   domainEvents,
+  imports,
 }: FunctionsProps): Partial<Record<HandlerName, FunctionSpec>> {
   const queues = serviceQueues.queues;
   const { items, connections, requests } = storage;
@@ -228,6 +234,42 @@ function functionSpecs({
       environment: {
         [PUBLISHER_ENV.eventBusName]: domainEvents.bus.name,
         [PUBLISHER_ENV.failureQueueUrl]: domainEvents.failureQueue.queue.url,
+      },
+    },
+    importer: {
+      access: {
+        // Reads uploads, writes results, sends create commands: never another prefix, never another queue.
+        objects: [
+          { name: "ImportFiles", arn: imports.bucket.objectsArn(IMPORTS_PREFIX), actions: ["s3:GetObject"] },
+          {
+            name: "ImportResults",
+            arn: imports.bucket.objectsArn(RESULTS_PREFIX),
+            actions: ["s3:PutObject"],
+          },
+        ],
+        sendsTo: [queues.create],
+      },
+      environment: {
+        [IMPORTS_ENV.createQueueUrl]: queues.create.url,
+        [IMPORTS_ENV.maxFileBytes]: String(config.imports.maxFileSizeMb * 1024 * 1024),
+      },
+      sizing: {
+        memoryMb: config.imports.importerMemoryMb,
+        timeoutSeconds: config.imports.importerTimeoutSeconds,
+      },
+    },
+    "import-upload": {
+      access: {
+        // A presigned URL acts with the signer's permissions: these are what the URLs it hands out may do.
+        objects: [
+          { name: "UploadFiles", arn: imports.bucket.objectsArn(IMPORTS_PREFIX), actions: ["s3:PutObject"] },
+          { name: "ReadResults", arn: imports.bucket.objectsArn(RESULTS_PREFIX), actions: ["s3:GetObject"] },
+        ],
+      },
+      environment: {
+        [IMPORTS_ENV.bucketName]: imports.bucket.bucketName,
+        [IMPORTS_ENV.maxFileBytes]: String(config.imports.maxFileSizeMb * 1024 * 1024),
+        [IMPORTS_ENV.uploadUrlExpirySeconds]: String(config.imports.uploadUrlExpirySeconds),
       },
     },
   };

@@ -1,7 +1,9 @@
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../../environments/environment-config.ts";
 import { SCOPES } from "../../handlers/catalogue.ts";
+import { IMPORTS_PREFIX } from "../../handlers/imports/layout.ts";
 import { ApiKeyAccess } from "../constructs/api-key-access.ts";
+import type { BundledFunction } from "../constructs/bundled-function.ts";
 import { RestApi } from "../constructs/rest-api.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
 import type { UserDirectory } from "../constructs/user-directory.ts";
@@ -33,6 +35,8 @@ export function addRestEdge(
   users: UserDirectory,
   storage: Storage,
   queues: ServiceQueues<QueueName>,
+  /** Answers `POST /imports` with an upload URL for the caller's own key. */
+  uploadUrls: BundledFunction,
 ): RestEdge {
   const apiName = `${config.namePrefix}-items`;
   const api = new RestApi(scope, "rest-api", {
@@ -44,6 +48,20 @@ export function addRestEdge(
     key: foundation.serviceKey,
     logRetentionDays: config.logRetentionDays,
     routes: COMMAND_ROUTES.map((route) => ({ ...route, queue: queues.queues[route.queue] })),
+    functionRoutes: [
+      {
+        id: "create-import",
+        method: "POST",
+        path: IMPORTS_PREFIX.replace(/\/$/, ""),
+        bodyModel: "CreateImport",
+        scopes: [SCOPES.write],
+        target: {
+          invokeArn: uploadUrls.alias.invokeArn,
+          functionName: uploadUrls.function.functionName,
+          qualifier: uploadUrls.alias.name,
+        },
+      },
+    ],
     models: REQUEST_MODELS,
     userPoolArn: users.userPool.arn,
     outcomes: {

@@ -145,6 +145,7 @@ const TRAFFIC: Traffic = {
   tracing: { reservoirPerSecond: 0, rate: 0.1 },
   identity: { requestsPerActiveUser: 100, freeActiveUsers: 10_000, machineTokensPerClientPerMonth: 720 },
   domainEvents: { changesPerRequest: 0.5, eventBytes: 1000 },
+  imports: { filesPerRequest: 0, bytesPerFile: 0 },
 };
 
 const input = (changes: Partial<EstimateInput> = {}): EstimateInput => ({

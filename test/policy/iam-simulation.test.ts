@@ -28,6 +28,7 @@ function concretePolicy(stack: StackJson, config: EnvironmentConfig, policyJson:
       const values = stack.resource[type]?.[id];
       if (!values) throw new Error(`Unresolvable ${reference}`);
       const name = String(values.name);
+      if (type === "aws_s3_bucket" && attribute === "arn") return `arn:aws:s3:::${values.bucket}`;
       const busOf = (rule: Record<string, unknown>) =>
         String(findByReference(stack, rule.event_bus_name)?.values.name);
       const arns: Record<string, string> = {
@@ -83,7 +84,22 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
       return [String(concrete.Statement[0].Resource), concrete];
     }),
   );
-  const resourcePolicyOf = (resource: string) => (resource === key ? keyPolicy : queuePolicies.get(resource));
+  const bucketPolicies = resourcesOf(stack, "aws_s3_bucket_policy").map((policy) =>
+    concretePolicy(stack, config, String(policy.values.policy)),
+  );
+  const bucketPolicyOf = (resource: string) =>
+    bucketPolicies.find((policy) =>
+      asList(policy.Statement[0].Resource).includes(resource.replace(/\/.*$/, "")),
+    );
+  const resourcePolicyOf = (resource: string) =>
+    resource === key
+      ? keyPolicy
+      : resource.startsWith("arn:aws:s3:::")
+        ? bucketPolicyOf(resource)
+        : queuePolicies.get(resource);
+  const importsBucket = `arn:aws:s3:::${prefix}-imports-${accountId}`;
+  const upload = `${importsBucket}/imports/0f6b3c1e-1111-4222-8333-444455556666/items.csv`;
+  const result = `${importsBucket}/results/0f6b3c1e-1111-4222-8333-444455556666/items.csv.result.json`;
 
   /**
    * What IAM decides for the role; a KMS call is made through SQS unless `viaService` says otherwise (`null`: the
@@ -230,6 +246,40 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
         ["sqs:ReceiveMessage", queue("item-events-failures")],
       ],
     },
+    importer: {
+      allowed: [
+        ["s3:GetObject", upload],
+        ["s3:PutObject", result],
+        ["sqs:SendMessage", queue("create")],
+        ["kms:GenerateDataKey", key],
+      ],
+      denied: [
+        ["s3:PutObject", upload],
+        ["s3:GetObject", result],
+        ["s3:DeleteObject", upload],
+        ["s3:ListBucket", importsBucket],
+        ["s3:PutObject", `${importsBucket}/other/x`],
+        ["sqs:SendMessage", queue("update")],
+        ["sqs:SendMessage", queue("notifications")],
+        ["sqs:ReceiveMessage", queue("create")],
+        ["dynamodb:PutItem", table("items")],
+      ],
+    },
+    "import-upload": {
+      // What its presigned URLs may do: put uploads, read results. Never read an upload, nor write a result.
+      allowed: [
+        ["s3:PutObject", upload],
+        ["s3:GetObject", result],
+      ],
+      denied: [
+        ["s3:GetObject", upload],
+        ["s3:PutObject", result],
+        ["s3:DeleteObject", upload],
+        ["s3:ListBucket", importsBucket],
+        ["sqs:SendMessage", queue("create")],
+        ["dynamodb:GetItem", table("items")],
+      ],
+    },
     "ws-authorizer": {
       // Verifies tokens against the pool's public keys, fetched over HTTPS: no AWS permission at all.
       allowed: [],
@@ -310,6 +360,25 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
         "ImplicitlyDenied",
       );
     }
+  });
+
+  it("lets the upload URLs' signer use the key through S3 only", async () => {
+    const role = `${prefix}-import-upload`;
+    expect(await decide(role, "kms:GenerateDataKey", key, `s3.${region}.amazonaws.com`)).toBe("Allowed");
+    expect(await decide(role, "kms:GenerateDataKey", key)).toBe("ImplicitlyDenied");
+    expect(await decide(role, "kms:Decrypt", key, null)).toBe("ImplicitlyDenied");
+  });
+
+  it("lets the importer use the key through S3 and SQS only, never directly", async () => {
+    const role = `${prefix}-importer`;
+    for (const via of [`s3.${region}.amazonaws.com`, `sqs.${region}.amazonaws.com`]) {
+      expect(await decide(role, "kms:Decrypt", key, via), via).toBe("Allowed");
+      expect(await decide(role, "kms:GenerateDataKey", key, via), via).toBe("Allowed");
+    }
+    expect(await decide(role, "kms:Decrypt", key, null)).toBe("ImplicitlyDenied");
+    expect(await decide(role, "kms:Decrypt", key, `dynamodb.${region}.amazonaws.com`)).toBe(
+      "ImplicitlyDenied",
+    );
   });
 
   it("lets the REST integration role send only to the command queues and only read outcomes", async () => {
