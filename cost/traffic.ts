@@ -39,6 +39,8 @@ export function serviceTraffic(mix: Readonly<Record<Operation, number>> = OPERAT
   const changesPerRequest = OPERATIONS.filter((operation) =>
     OPERATION_CATALOGUE[operation].itemsTableActions.some((action) => ITEM_WRITE_ACTIONS.has(action)),
   ).reduce((sum, operation) => sum + mix[operation], 0);
+  // One file of about 1 MB (some 10,000 rows) per 10,000 requests: a user importing now and then.
+  const imports = { filesPerRequest: 0.0001, bytesPerFile: 1024 * 1024 };
   const websocket = { connectionsPerRequest: 0.05, minutesPerConnection: 10, inboundMessagesPerRequest: 0.1 };
   return {
     invocationsPerRequest: {
@@ -49,6 +51,9 @@ export function serviceTraffic(mix: Readonly<Record<Operation, number>> = OPERAT
       "ws-disconnect": websocket.connectionsPerRequest,
       "ws-default": websocket.inboundMessagesPerRequest,
       "item-events": changesPerRequest,
+      importer: imports.filesPerRequest,
+      // One upload URL per file.
+      "import-upload": imports.filesPerRequest,
     },
     restCallsPerRequest: 1,
     commandMessagesPerRequest: 1,
@@ -73,6 +78,7 @@ export function serviceTraffic(mix: Readonly<Record<Operation, number>> = OPERAT
       storedBytes: 64 * 1024,
       accessLogBytesPerFetch: 600,
     },
+    imports,
     identity: {
       requestsPerActiveUser: 200,
       freeActiveUsers: 10_000,

@@ -89,6 +89,12 @@ export interface Traffic {
     readonly storedBytes: number;
     readonly accessLogBytesPerFetch: number;
   };
+  /**
+   * Bulk import: files uploaded per request (each one importer invocation, one upload, one read and one result
+   * written) and a file's size; a result lists every row, so it is taken to be about as large as its file. The
+   * rows an import queues are create commands, counted among the requests.
+   */
+  readonly imports: { readonly filesPerRequest: number; readonly bytesPerFile: number };
   /** Requests sampled into X-Ray traces: a reservoir per second, then a share of the rest (X-Ray's default rule). */
   readonly tracing: { readonly reservoirPerSecond: number; readonly rate: number };
 }

@@ -70,6 +70,14 @@ export const dev: EnvironmentConfig = {
     timeoutSeconds: 60,
     reportRetentionDays: 30,
   },
+  imports: {
+    fileRetentionDays: 3,
+    resultRetentionDays: 7,
+    maxFileSizeMb: 100,
+    uploadUrlExpirySeconds: 300,
+    importerMemoryMb: 1024,
+    importerTimeoutSeconds: 900,
+  },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: { type: "local" },

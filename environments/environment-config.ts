@@ -1,6 +1,7 @@
 import { ALL_SCOPES, HANDLER_NAMES, type HandlerName } from "../handlers/catalogue.ts";
 import type { DomainEventSettings } from "./domain-events-config.ts";
 import { type ConfigChecks, checkDomainEvents } from "./domain-events-config.ts";
+import { checkImports, type ImportSettings } from "./imports-config.ts";
 import { checkJobs, type JobSettings } from "./jobs-config.ts";
 
 export type {
@@ -10,6 +11,7 @@ export type {
   WebhookAuthorization,
   WebhookDestination,
 } from "./domain-events-config.ts";
+export type { ImportSettings } from "./imports-config.ts";
 export type { JobName, JobSchedule, JobSettings, ScheduleRetry } from "./jobs-config.ts";
 
 /**
@@ -163,6 +165,8 @@ export interface EnvironmentConfig {
   readonly site: SiteSettings;
   /** Scheduled jobs: daily cleanup, weekly report, the health canary. */
   readonly jobs: JobSettings;
+  /** Items imported in bulk from files uploaded to the environment's imports bucket. */
+  readonly imports: ImportSettings;
   /**
    * Whether this stack owns API Gateway's account-wide CloudWatch role setting. It is one per account
    * and region, so exactly one environment per account and region may set it.
@@ -369,6 +373,7 @@ export function findConfigProblems(config: EnvironmentConfig): string[] {
     { check, integerIn },
     { hasMachineClient: config.identity.machineClient !== undefined },
   );
+  checkImports(config.imports, { check, integerIn });
 
   if (config.backend.type === "s3") {
     const { bucket, key, region } = config.backend;

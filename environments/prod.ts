@@ -86,6 +86,14 @@ export const prod: EnvironmentConfig = {
     timeoutSeconds: 60,
     reportRetentionDays: 400,
   },
+  imports: {
+    fileRetentionDays: 30,
+    resultRetentionDays: 30,
+    maxFileSizeMb: 100,
+    uploadUrlExpirySeconds: 900,
+    importerMemoryMb: 1024,
+    importerTimeoutSeconds: 900,
+  },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: {

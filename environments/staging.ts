@@ -92,6 +92,14 @@ export const staging: EnvironmentConfig = {
     timeoutSeconds: 60,
     reportRetentionDays: 90,
   },
+  imports: {
+    fileRetentionDays: 7,
+    resultRetentionDays: 14,
+    maxFileSizeMb: 100,
+    uploadUrlExpirySeconds: 900,
+    importerMemoryMb: 1024,
+    importerTimeoutSeconds: 900,
+  },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,
   backend: {

@@ -24,6 +24,8 @@ export const HANDLER_ENTRIES = {
   "job-cleanup": "handlers/jobs/cleanup.ts",
   "job-report": "handlers/jobs/report.ts",
   "job-canary": "handlers/jobs/canary.ts",
+  importer: "handlers/imports/import.ts",
+  "import-upload": "handlers/imports/upload-url.ts",
 } as const;
 
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
@@ -51,7 +53,7 @@ export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 export const ALL_SCOPES: readonly Scope[] = Object.values(SCOPES);
 
 /** Request body models; their JSON Schemas live with the REST edge (`stacks/rest-models.ts`). */
-export type BodyModelName = "CreateItem" | "UpdateItem";
+export type BodyModelName = "CreateItem" | "UpdateItem" | "CreateImport";
 
 export interface OperationSpec {
   readonly method: "GET" | "POST" | "PUT" | "DELETE";

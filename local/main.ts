@@ -8,7 +8,7 @@ import { readRestApi } from "../synthesized/rest-api.ts";
 import type { FunctionModel } from "../synthesized/service-model.ts";
 import { readStackModel } from "../synthesized/service-model.ts";
 import { readSite } from "../synthesized/site.ts";
-import type { StackJson } from "../synthesized/stack-json.ts";
+import { findFunction, type StackJson } from "../synthesized/stack-json.ts";
 import { parseChaos } from "./chaos/chaos.ts";
 import { startDynamoChaosProxy } from "./chaos/dynamo-proxy.ts";
 import { cognitoEmulation, startIdentityServer } from "./cognito/server.ts";
@@ -389,6 +389,11 @@ async function run(options: ReturnType<typeof parseArguments>) {
     region: model.region,
     apiKey: options.apiKey,
     verifyToken: (token, scopes) => userPool.verifyForRestMethod(token, scopes),
+    invokeProxy: (uri, event) => {
+      const target = findFunction(stack, uri);
+      if (!target) throw new Error(`No function for integration ${uri}`);
+      return host.invoke(String(target.fn.values.function_name), event, target.qualifier);
+    },
     port: restPort,
     log,
     extraRoutes,

@@ -16,7 +16,8 @@ import { LocalEventBus } from "../local/events/bus.ts";
 import { eventBridgeEmulation, startEventBridgeEndpoint } from "../local/events/endpoint.ts";
 import { startJobs } from "../local/jobs/runner.ts";
 import { localBuckets, s3Emulation } from "../local/s3/emulation.ts";
-import { startS3Endpoint } from "../local/s3/endpoint.ts";
+import { type S3Endpoint, startS3Endpoint } from "../local/s3/endpoint.ts";
+import { NotificationDelivery, readBucketNotifications } from "../local/s3/notifications.ts";
 import { type RunningService, startLocalService } from "../local/service-client.ts";
 import { SqsBroker, type StoredMessage } from "../local/sqs/broker.ts";
 import { sqsEmulation, startSqsEndpoint } from "../local/sqs/endpoint.ts";
@@ -48,6 +49,14 @@ const positive = (name: string, fallback: number) => {
 };
 const RUNS = positive("runs", 10);
 const WARM = positive("warm", 5);
+/**
+ * `--only <function>` (repeatable): measure these functions alone, and in `--usage-json` replace only their entries,
+ * keeping the others' figures (for a new function, without re-measuring every other on a busy machine).
+ */
+const ONLY = argument("only") as HandlerName[];
+const unknownOnly = ONLY.filter((name) => !(HANDLER_NAMES as readonly string[]).includes(name));
+if (unknownOnly.length > 0) throw new Error(`--only: no function ${unknownOnly.join(", ")}`);
+const MEASURED_NAMES = ONLY.length > 0 ? ONLY : HANDLER_NAMES;
 const stackFile = argument("stack")[0];
 const sets = argument("set").map((value) => {
   const [label, folder] = value.split("=");
@@ -95,6 +104,7 @@ const stackDir = path.dirname(path.resolve(stackFile));
 const stack = JSON.parse(readFileSync(stackFile, "utf8")) as StackJson;
 const model: StackModel = readStackModel(stack, stackDir);
 const prefix = commonPrefix(model.functions.map((fn) => fn.name));
+const createQueueName = model.queues.find((queue) => queue.name.endsWith("-create"))?.name ?? "";
 mkdirSync(path.join(projectRoot, ".build"), { recursive: true });
 const workdir = mkdtempSync(path.join(projectRoot, ".build", "cold-start-"));
 
@@ -121,8 +131,10 @@ interface Peers {
   readonly eventBridgeUrl: string;
   /** What the scheduled jobs call: the local S3, SNS, CloudWatch and Secrets Manager, and (the canary) a whole runner. */
   readonly jobs: Awaited<ReturnType<typeof startJobs>>;
-  readonly s3Url: string;
   readonly runner: RunningService;
+  /** The local S3, and the events the imports bucket's notification configuration would send for a created object. */
+  readonly s3: S3Endpoint;
+  readonly s3Events: NotificationDelivery;
 }
 
 const samples = new Map<string, Sample[]>();
@@ -168,6 +180,11 @@ async function main(): Promise<void> {
     },
     log: () => {},
   });
+  // Builds S3's events only: the scenario hands them to the importer's fresh process itself.
+  const s3Events = new NotificationDelivery(readBucketNotifications(stack), async () => undefined, {
+    region: model.region,
+    log: () => {},
+  });
   const peers: Peers = {
     broker,
     sqs,
@@ -184,8 +201,9 @@ async function main(): Promise<void> {
       jobs.emulation,
     ],
     jobs,
-    s3Url: s3.url,
     runner,
+    s3,
+    s3Events,
     userPool,
     identity,
     streams,
@@ -202,6 +220,7 @@ async function main(): Promise<void> {
     }
   } finally {
     peers.documents.destroy();
+    s3Events.close();
     await Promise.all([
       websocket.close(),
       sqs.close(),
@@ -233,30 +252,43 @@ async function main(): Promise<void> {
   // The figures `npm run cost` prices: per function, what one invocation of the set under test does and lasts.
   const usageFile = argument("usage-json")[0];
   const measured = summary[sets.at(-1)?.label ?? ""] ?? {};
-  if (usageFile)
-    writeFileSync(
-      usageFile,
-      `${JSON.stringify(
-        {
-          measuredWith: "npm run bench (scripts/bench-cold-start.ts)",
-          measuredAt: new Date().toISOString().slice(0, 10),
-          node: process.version,
-          samplesPerFunction: RUNS,
-          functions: Object.fromEntries(
-            HANDLER_NAMES.map((name) => [
-              name,
-              {
-                coldStartMs: Number(measured[name]?.coldStartMs.toFixed(1)),
-                warmInvocationMs: Number(measured[name]?.warmInvocationMs.toFixed(1)),
-                ...perInvocation[name],
-              },
-            ]),
-          ),
+  const today = new Date().toISOString().slice(0, 10);
+  const measuredFunctions = Object.fromEntries(
+    MEASURED_NAMES.map((name) => [
+      name,
+      {
+        coldStartMs: Number(measured[name]?.coldStartMs.toFixed(1)),
+        warmInvocationMs: Number(measured[name]?.warmInvocationMs.toFixed(1)),
+        ...perInvocation[name],
+      },
+    ]),
+  );
+  // With --only, the file keeps what it held for the other functions, and when and how those were measured; it
+  // notes when the functions measured now were.
+  const kept =
+    ONLY.length > 0 && usageFile
+      ? (JSON.parse(readFileSync(usageFile, "utf8")) as Record<string, unknown> & {
+          functions: Record<string, unknown>;
+          measuredSeparately?: Record<string, unknown>;
+        })
+      : undefined;
+  const usageDocument = kept
+    ? {
+        ...kept,
+        measuredSeparately: {
+          ...kept.measuredSeparately,
+          ...Object.fromEntries(MEASURED_NAMES.map((name) => [name, { measuredAt: today, samples: RUNS }])),
         },
-        null,
-        2,
-      )}\n`,
-    );
+        functions: { ...kept.functions, ...measuredFunctions },
+      }
+    : {
+        measuredWith: "npm run bench (scripts/bench-cold-start.ts)",
+        measuredAt: today,
+        node: process.version,
+        samplesPerFunction: RUNS,
+        functions: measuredFunctions,
+      };
+  if (usageFile) writeFileSync(usageFile, `${JSON.stringify(usageDocument, null, 2)}\n`);
   printTables(summary, jsonFile);
 }
 
@@ -301,7 +333,7 @@ function printTables(summary: Summary, jsonFile: string | undefined): void {
     `| function | ${labels.map((label) => `${label}: import ms | ${label}: first event ms | ${label}: cold start ms`).join(" | ")} | ${labels.map((label) => `${label}: warm ms`).join(" | ")} |`,
   );
   console.log(`|---|${labels.map(() => "---:|---:|---:|").join("")}${labels.map(() => "---:|").join("")}`);
-  for (const name of HANDLER_NAMES) {
+  for (const name of MEASURED_NAMES) {
     const cells = labels.map((label) => {
       const row = summary[label]?.[name];
       return row
@@ -314,7 +346,7 @@ function printTables(summary: Summary, jsonFile: string | undefined): void {
   if (labels.length > 1) {
     const [first, last] = [labels[0] as string, labels.at(-1) as string];
     const ratio = (label: string) =>
-      median(HANDLER_NAMES.map((name) => summary[label]?.[name]?.coldStartMs ?? Number.NaN));
+      median(MEASURED_NAMES.map((name) => summary[label]?.[name]?.coldStartMs ?? Number.NaN));
     console.log(
       `\nMedian over functions: ${first} ${fmt(ratio(first))} ms, ${last} ${fmt(ratio(last))} ms: ${(ratio(first) / ratio(last)).toFixed(2)}x`,
     );
@@ -613,6 +645,61 @@ async function sampleEveryFunction(
         ),
     ],
     [
+      "importer",
+      async () => {
+        // One upload of ten rows per invocation: a small file, so the figure is the importer's start and its
+        // calls (a read, a batch of ten commands, a result), not the size of the file.
+        const [target] = readBucketNotifications(stack);
+        if (!target) throw new Error("importer: the stack notifies no function of uploads");
+        const events = [];
+        for (const [index, owner] of owners.entries()) {
+          const key = `imports/${owner}/bench-${label.replace(/\W+/g, "-")}-${index}.jsonl`;
+          const rows = Array.from({ length: 10 }, (_, row) => JSON.stringify({ name: `Imported ${row}` }));
+          await fetch(`${peers.s3.url}/${target.bucket}/${encodeURI(key)}`, {
+            method: "PUT",
+            body: `${rows.join("\n")}\n`,
+          });
+          const [version] = peers.s3.store.list(target.bucket, { prefix: key }).contents;
+          if (!version) throw new Error(`importer: ${key} was not stored`);
+          events.push(
+            peers.s3Events.eventFor(target, {
+              eventName: "ObjectCreated:Put",
+              bucket: target.bucket,
+              object: version,
+              versioned: true,
+              requestId: "BENCH",
+              sourceIp: "127.0.0.1",
+            }),
+          );
+        }
+        return {
+          events,
+          verify: (report) => {
+            const errors = report.invocations.flatMap((invocation) =>
+              invocation.error ? [invocation.error] : [],
+            );
+            const commands = broker.receive(createQueueName, Number.MAX_SAFE_INTEGER);
+            for (const message of commands) broker.delete(createQueueName, message.receiptHandle ?? "");
+            if (errors.length > 0 || commands.length !== events.length * 10)
+              throw new Error(
+                `importer: expected ${events.length * 10} create commands, got ${commands.length}; errors ${JSON.stringify(errors)}`,
+              );
+          },
+        };
+      },
+    ],
+    [
+      "import-upload",
+      () =>
+        routeScenario(
+          "POST /imports",
+          owners.map((owner, index) => ({
+            body: JSON.stringify({ name: `bench-${index}.csv`, size: 1024 }),
+            requestContext: { authorizer: { claims: { sub: owner, scope: "items/write" } } },
+          })),
+        ),
+    ],
+    [
       "ws-disconnect",
       () =>
         routeScenario(
@@ -627,7 +714,7 @@ async function sampleEveryFunction(
       `No cold-start scenario for ${missing.join(", ")}: add one in scripts/bench-cold-start.ts`,
     );
 
-  for (const [name, build] of scenarios) {
+  for (const [name, build] of scenarios.filter(([name]) => MEASURED_NAMES.includes(name))) {
     const scenario = await build();
     const before = snapshotCounters(sockets);
     current = recordUsage ? (usage.get(name) ?? emptyUsage()) : undefined;
@@ -647,7 +734,8 @@ async function sampleEveryFunction(
       usage.set(name, current);
     }
     if (current) {
-      const published = broker.peek(notificationsQueue);
+      // Outcomes, and the create commands an import sends (no other scenario leaves any on the create queue).
+      const published = [...broker.peek(notificationsQueue), ...broker.peek(createQueueName)];
       current.sqsMessages += published.length;
       current.sqsBytes += published.reduce((sum, message) => sum + messageBytes(message), 0);
     }
@@ -731,7 +819,7 @@ function runFreshProcess(
         AWS_ENDPOINT_URL_SQS: peers.sqs.url,
         AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: peers.identity.url,
         AWS_ENDPOINT_URL_EVENTBRIDGE: peers.eventBridgeUrl,
-        AWS_ENDPOINT_URL_S3: peers.s3Url,
+        AWS_ENDPOINT_URL_S3: peers.s3.url,
         ...peers.jobs.endpoints,
       },
     },

@@ -54,7 +54,7 @@ export type KeyService = "sqs" | "dynamodb" | "sns" | "secretsmanager" | "schedu
 
 /**
  * Key use on behalf of a role, only through the services that encrypt for it (SQS for queues, DynamoDB for
- * tables): the role's credentials alone cannot decrypt anything with the key.
+ * tables, S3 for objects): the role's credentials alone cannot decrypt anything with the key.
  */
 export function useKeyVia(
   key: ServiceKey,

@@ -25,10 +25,17 @@ export interface FunctionAccess {
   readonly readsSecret?: string;
   /** ARN of an SNS topic (encrypted with the key) it publishes to. */
   readonly publishesTo?: string;
-  /** ARN pattern of the S3 objects it writes (`<bucket ARN>/<prefix>*`), in a bucket encrypted with the key. */
-  readonly writesObjects?: string;
   /** Whether it reads CloudWatch metrics (GetMetricData has no resource-level permissions). */
   readonly readsMetrics?: boolean;
+  /**
+   * S3 object actions on an ARN pattern (`<bucket ARN>/<prefix>*`) in a bucket encrypted with the key; `name`
+   * becomes the statement id.
+   */
+  readonly objects?: ReadonlyArray<{
+    readonly name: string;
+    readonly arn: string;
+    readonly actions: ReadonlyArray<"s3:GetObject" | "s3:PutObject">;
+  }>;
 }
 
 /**
@@ -85,6 +92,13 @@ export function functionPermissions(access: FunctionAccess, key: ServiceKey): Po
     keyActions.add("kms:Decrypt");
     if (!keyServices.includes("dynamodb")) keyServices.push("dynamodb");
   }
+  for (const objects of access.objects ?? []) {
+    statements.push(allow(`Use${objects.name}`, objects.actions, [objects.arn]));
+    if (!keyServices.includes("s3")) keyServices.push("s3");
+    // SSE-KMS: S3 decrypts for a reader, and asks KMS for a data key (the bucket key's) on a writer's behalf.
+    if (objects.actions.includes("s3:GetObject")) keyActions.add("kms:Decrypt");
+    if (objects.actions.includes("s3:PutObject")) keyActions.add("kms:GenerateDataKey");
+  }
   if (access.putsEventsOn) {
     statements.push(allow("PutEvents", ["events:PutEvents"], [access.putsEventsOn]));
   }
@@ -97,11 +111,6 @@ export function functionPermissions(access: FunctionAccess, key: ServiceKey): Po
     statements.push(allow("PublishToTopic", ["sns:Publish"], [access.publishesTo]));
     keyActions.add("kms:Decrypt").add("kms:GenerateDataKey");
     keyServices.push("sns");
-  }
-  if (access.writesObjects) {
-    statements.push(allow("WriteObjects", ["s3:PutObject"], [access.writesObjects]));
-    keyActions.add("kms:GenerateDataKey");
-    keyServices.push("s3");
   }
   if (access.readsMetrics) statements.push(allow("ReadMetrics", ["cloudwatch:GetMetricData"], ["*"]));
   if (access.managesConnections) {

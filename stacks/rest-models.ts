@@ -1,3 +1,4 @@
+import { IMPORT_FILE_MAX_MB } from "../environments/imports-config.ts";
 import {
   type BodyModelName,
   OPERATION_CATALOGUE,
@@ -68,6 +69,18 @@ export const REQUEST_MODELS: Readonly<Record<BodyModelName, Record<string, unkno
     minProperties: 1,
     additionalProperties: false,
     properties: itemFields,
+  },
+  // The shape only; the function checks the name's rules and the environment's size limit, naming what is wrong.
+  CreateImport: {
+    $schema: "http://json-schema.org/draft-04/schema#",
+    title: "CreateImport",
+    type: "object",
+    required: ["name", "size"],
+    additionalProperties: false,
+    properties: {
+      name: { type: "string", minLength: 1, maxLength: 100 },
+      size: { type: "integer", minimum: 1, maximum: IMPORT_FILE_MAX_MB * 1024 * 1024 },
+    },
   },
 };
 

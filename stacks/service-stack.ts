@@ -6,6 +6,7 @@ import { addDomainEvents, publishDomainEvents } from "./capabilities/domain-even
 import { addFoundation } from "./capabilities/foundation.ts";
 import { addFunctions } from "./capabilities/functions.ts";
 import { addIdentity } from "./capabilities/identity.ts";
+import { addImports, importUploads } from "./capabilities/imports.ts";
 import { addMessaging } from "./capabilities/messaging.ts";
 import { addObservability } from "./capabilities/observability.ts";
 import { addOutputs } from "./capabilities/outputs.ts";
@@ -14,6 +15,7 @@ import { addScheduledJobs, scheduleJobs } from "./capabilities/scheduled-jobs.ts
 import { addSite, configuredSiteOrigin } from "./capabilities/site.ts";
 import { addStorage, type Storage } from "./capabilities/storage.ts";
 import { addWebSocketEdge, routeWebSocket } from "./capabilities/websocket-edge.ts";
+import type { BulkImport } from "./constructs/bulk-import.ts";
 import type { BundledFunction } from "./constructs/bundled-function.ts";
 import type { DomainEvents } from "./constructs/domain-events.ts";
 import type { EncryptionKey } from "./constructs/encryption-key.ts";
@@ -54,6 +56,7 @@ export class ServiceStack extends TerraformStack {
   readonly domainEvents: DomainEvents;
   readonly site: StaticSite;
   readonly jobs: ScheduledJobs;
+  readonly imports: BulkImport;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id);
@@ -68,12 +71,23 @@ export class ServiceStack extends TerraformStack {
     // Before the functions: the canary calls the REST API, and its secret holds the API key. The API's CORS
     // origins need the site's origin, and the site's CSP needs the API: the origin is read lazily.
     const siteOrigin = configuredSiteOrigin(config) ?? Lazy.stringValue({ produce: () => this.site.origin });
-    const rest = addRestEdge(this, config, foundation, this.users, this.tables, this.queues, siteOrigin);
+    const uploadUrls = liveAliasOf(() => this.functions["import-upload"]);
+    const rest = addRestEdge(
+      this,
+      config,
+      foundation,
+      this.users,
+      this.tables,
+      this.queues,
+      siteOrigin,
+      uploadUrls,
+    );
     this.restApi = rest.api;
     this.jobs = addScheduledJobs(this, config, foundation, {
       users: this.users,
       apiKeyAccess: rest.apiKeyAccess,
     });
+    this.imports = addImports(this, config, foundation);
     this.functions = addFunctions(this, {
       config,
       bundles,
@@ -85,7 +99,9 @@ export class ServiceStack extends TerraformStack {
       domainEvents: this.domainEvents,
       jobs: this.jobs,
       restApi: this.restApi,
+      imports: this.imports,
     });
+    importUploads(this.imports, this.functions.importer);
     routeWebSocket(this.websocket, this.functions);
     this.alarms = addObservability(this, config, foundation.keyArn, {
       queues: this.queues,
@@ -119,4 +135,20 @@ export class ServiceStack extends TerraformStack {
       site: this.site,
     });
   }
+}
+
+/**
+ * A function's live alias as an API integration names it, read when the stack is synthesized: the REST API comes
+ * before the functions (the canary's secret holds its API key), yet one of its routes invokes a function.
+ */
+function liveAliasOf(fn: () => BundledFunction): {
+  invokeArn: string;
+  functionName: string;
+  qualifier: string;
+} {
+  return {
+    invokeArn: Lazy.stringValue({ produce: () => fn().alias.invokeArn }),
+    functionName: Lazy.stringValue({ produce: () => fn().function.functionName }),
+    qualifier: Lazy.stringValue({ produce: () => fn().alias.name }),
+  };
 }

@@ -37,10 +37,19 @@ export const JOBS_ENV = {
   canaryOutcomeTimeoutSeconds: "CANARY_OUTCOME_TIMEOUT_SECONDS",
 } as const;
 
+/** The bulk import's variables (the importer and the upload URL function), apart from ENV for the same reason. */
+export const IMPORTS_ENV = {
+  bucketName: "IMPORTS_BUCKET_NAME",
+  createQueueUrl: "CREATE_QUEUE_URL",
+  maxFileBytes: "IMPORT_MAX_FILE_BYTES",
+  uploadUrlExpirySeconds: "UPLOAD_URL_EXPIRY_SECONDS",
+} as const;
+
 export type EnvName =
   | (typeof ENV)[keyof typeof ENV]
   | (typeof PUBLISHER_ENV)[keyof typeof PUBLISHER_ENV]
-  | (typeof JOBS_ENV)[keyof typeof JOBS_ENV];
+  | (typeof JOBS_ENV)[keyof typeof JOBS_ENV]
+  | (typeof IMPORTS_ENV)[keyof typeof IMPORTS_ENV];
 
 /** Reads a variable the function cannot work without; a missing one is a deployment bug, so fail loudly. */
 export function requireEnv(name: EnvName): string {

@@ -29,6 +29,11 @@ export interface RestServerOptions {
   ) => Promise<Record<string, unknown> | undefined>;
   readonly port: number;
   readonly log: (line: string) => void;
+  /**
+   * Invokes the function a Lambda proxy integration names (its URI, as synthesized) with API Gateway's proxy
+   * event, resolving with the function's answer. @default proxy routes answer 500, as with no function
+   */
+  readonly invokeProxy?: (uri: string, event: unknown) => Promise<unknown>;
   /** Extra handlers tried before the API (the web client, the runner's own endpoints). */
   readonly extraRoutes?: (
     request: IncomingMessage,
@@ -145,6 +150,17 @@ export async function startRestServer(
         stage: "local",
         identity: { sourceIp: request.socket.remoteAddress ?? "127.0.0.1" },
       };
+      if (route.integration.type === "AWS_PROXY") {
+        const answer = await proxy(route, {
+          body,
+          pathParameters,
+          querystring,
+          header,
+          context,
+          path: url.pathname,
+        });
+        return send(answer.statusCode, answer.body, answer.headers);
+      }
       const templateRequest = { body, path: pathParameters, querystring, header, context };
       const integrationRequest = renderMappingTemplate(
         route.integration.requestTemplate,
@@ -162,6 +178,50 @@ export async function startRestServer(
       if (!response.headersSent) send(500, JSON.stringify({ error: "internal error", requestId }));
     }
   });
+
+  /** A Lambda proxy integration: the request as API Gateway's proxy event, the function's answer as the response. */
+  async function proxy(
+    route: RouteSpec,
+    request: {
+      body: string;
+      pathParameters: Record<string, string>;
+      querystring: Record<string, string>;
+      header: Record<string, string>;
+      context: Record<string, unknown>;
+      path: string;
+    },
+  ): Promise<{ statusCode: number; body: string; headers: Record<string, string> }> {
+    if (!options.invokeProxy) throw new Error(`Integration ${route.integration.uri} is not served locally`);
+    const event = {
+      resource: `/${route.path}`,
+      path: request.path,
+      httpMethod: route.httpMethod,
+      headers: request.header,
+      multiValueHeaders: Object.fromEntries(
+        Object.entries(request.header).map(([name, value]) => [name, [value]]),
+      ),
+      queryStringParameters: Object.keys(request.querystring).length > 0 ? request.querystring : null,
+      pathParameters: Object.keys(request.pathParameters).length > 0 ? request.pathParameters : null,
+      stageVariables: null,
+      requestContext: { ...request.context, resourcePath: `/${route.path}`, path: request.path },
+      body: request.body === "" ? null : request.body,
+      isBase64Encoded: false,
+    };
+    try {
+      const answer = (await options.invokeProxy(route.integration.uri ?? "", event)) as {
+        statusCode?: number;
+        body?: string;
+        headers?: Record<string, string>;
+      };
+      if (!answer || typeof answer.statusCode !== "number")
+        throw new Error("malformed Lambda proxy response");
+      return { statusCode: answer.statusCode, body: answer.body ?? "", headers: answer.headers ?? {} };
+    } catch (error) {
+      // API Gateway answers a failed or malformed invocation with 502, whatever the function meant.
+      options.log(`${route.httpMethod} /${route.path}: ${(error as Error).message}`);
+      return { statusCode: 502, body: JSON.stringify({ message: "Internal server error" }), headers: {} };
+    }
+  }
 
   async function integrate(route: RouteSpec, rendered: string): Promise<{ status: number; body: string }> {
     const uri = route.integration.uri ?? "";

@@ -22,7 +22,6 @@ const NOT_SERVED = [
   "DeleteQueue",
   "ListQueueTags",
   "RemovePermission",
-  "SendMessageBatch",
   "SetQueueAttributes",
   "TagQueue",
   "UntagQueue",
@@ -46,6 +45,8 @@ const SENDER_ID = "LOCAL";
 export function sqsActions(
   broker: SqsBroker,
   queueUrl: (queueName: string) => string,
+  /** Whether one entry of a batch fails on SQS's side now (chaos): SQS fails entries of a batch one by one. */
+  entryFails: () => boolean = () => false,
 ): Record<string, SqsAction> {
   const queueOf = (input: ActionInput) => queueNameOfUrl(broker, requiredString(input, "QueueUrl"));
   const actions: Record<string, SqsAction> = {
@@ -91,6 +92,39 @@ export function sqsActions(
         MD5OfMessageBody: sent.md5OfBody,
         ...(sent.md5OfAttributes ? { MD5OfMessageAttributes: sent.md5OfAttributes } : {}),
       };
+    },
+    SendMessageBatch: (input) => {
+      const queue = queueOf(input);
+      const entries = Array.isArray(input.Entries) ? (input.Entries as ActionInput[]) : [];
+      // The whole batch counts against one message's maximum, as SQS measures it.
+      const total = entries.reduce(
+        (sum, entry) =>
+          sum +
+          Buffer.byteLength(String(entry?.MessageBody ?? "")) +
+          attributesSize(messageAttributesOf(entry ?? {})),
+        0,
+      );
+      const maximum = broker.spec(queue).maximumMessageSize ?? 262_144;
+      if (total > maximum)
+        throw new SqsError(
+          "BatchRequestTooLong",
+          `Batch requests cannot be longer than ${maximum} bytes. You have sent ${total} bytes.`,
+        );
+      return batch(input, "SendMessageBatchRequestEntry", (entry) => {
+        if (entryFails()) throw new SqsError("InternalError", SQS_ERROR_MESSAGES.InternalError ?? "");
+        const sent = sendChecked(
+          broker,
+          queue,
+          requiredString(entry, "MessageBody"),
+          messageAttributesOf(entry),
+          optionalInteger(entry, "DelaySeconds", atMost(MAX_DELAY_SECONDS)),
+        );
+        return {
+          MessageId: sent.messageId,
+          MD5OfMessageBody: sent.md5OfBody,
+          ...(sent.md5OfAttributes ? { MD5OfMessageAttributes: sent.md5OfAttributes } : {}),
+        };
+      });
     },
     ReceiveMessage: async (input, signal) => {
       const queue = queueOf(input);
@@ -247,13 +281,13 @@ function batch(input: ActionInput, entryName: string, apply: (entry: ActionInput
     if (ids.has(id)) throw new SqsError("BatchEntryIdsNotDistinct", `Id ${id} repeated.`);
     ids.add(id);
   }
-  const Successful: Array<{ Id: string }> = [];
+  const Successful: Array<Record<string, unknown> & { Id: string }> = [];
   const Failed: Array<{ Id: string; SenderFault: boolean; Code: string; Message: string }> = [];
   for (const entry of entries as ActionInput[]) {
     const Id = String(entry.Id);
     try {
-      apply(entry);
-      Successful.push({ Id });
+      const result = apply(entry);
+      Successful.push({ Id, ...(typeof result === "object" && result !== null ? result : {}) });
     } catch (error) {
       if (!(error instanceof SqsError)) throw error;
       Failed.push({

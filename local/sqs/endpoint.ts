@@ -46,7 +46,9 @@ export async function startSqsEndpoint(
   const closing = new AbortController();
   let endpointUrl = "";
   const queueUrl = (queueName: string) => `${endpointUrl}/${LOCAL_ACCOUNT_ID}/${queueName}`;
-  const actions = sqsActions(broker, queueUrl);
+  const actions = sqsActions(broker, queueUrl, () =>
+    chaos.strikes("SQS batch entry failed", chaos.rates.sdkFault),
+  );
 
   const perform = async (action: string, input: ActionInput) => {
     const handler = actions[action];

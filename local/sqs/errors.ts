@@ -5,6 +5,7 @@
  * them); shapes without the trait (the common errors) keep their name as their code.
  */
 const WIRE = {
+  BatchRequestTooLong: { code: "AWS.SimpleQueueService.BatchRequestTooLong", status: 400 },
   BatchEntryIdsNotDistinct: { code: "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", status: 400 },
   EmptyBatchRequest: { code: "AWS.SimpleQueueService.EmptyBatchRequest", status: 400 },
   InvalidAction: { code: "InvalidAction", status: 400 },

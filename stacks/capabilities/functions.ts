@@ -10,7 +10,9 @@ import {
   type OperationSpec,
   operationsOn,
 } from "../../handlers/catalogue.ts";
-import { ENV, JOBS_ENV, PUBLISHER_ENV } from "../../handlers/lib/environment.ts";
+import { IMPORTS_PREFIX, RESULTS_PREFIX } from "../../handlers/imports/layout.ts";
+import { ENV, IMPORTS_ENV, JOBS_ENV, PUBLISHER_ENV } from "../../handlers/lib/environment.ts";
+import type { BulkImport } from "../constructs/bulk-import.ts";
 import { BundledFunction } from "../constructs/bundled-function.ts";
 import type { DomainEvents } from "../constructs/domain-events.ts";
 import { QueueSubscription } from "../constructs/queue-subscription.ts";
@@ -28,8 +30,8 @@ import type { Storage } from "./storage.ts";
 interface FunctionSpec {
   readonly access: FunctionAccess;
   readonly environment: Readonly<Record<string, string>>;
-  /** @default the environment's `lambda.timeoutSeconds` */
-  readonly timeoutSeconds?: number;
+  /** Its own memory and timeout, where the environment's function settings do not fit its work. */
+  readonly sizing?: { readonly memoryMb: number; readonly timeoutSeconds: number };
 }
 
 export interface FunctionsProps {
@@ -45,6 +47,7 @@ export interface FunctionsProps {
   readonly jobs: ScheduledJobs;
   /** The public REST API, which the canary calls as a client would. */
   readonly restApi: RestApi;
+  readonly imports: BulkImport;
 }
 
 /**
@@ -69,8 +72,8 @@ export function addFunctions(scope: Construct, props: FunctionsProps): Record<Ha
       permissions: functionPermissions(spec.access, foundation.serviceKey),
       kmsKeyArn: foundation.keyArn,
       logRetentionDays: config.logRetentionDays,
-      memoryMb: config.lambda.memoryMb,
-      timeoutSeconds: spec.timeoutSeconds ?? config.lambda.timeoutSeconds,
+      memoryMb: spec.sizing?.memoryMb ?? config.lambda.memoryMb,
+      timeoutSeconds: spec.sizing?.timeoutSeconds ?? config.lambda.timeoutSeconds,
       reservedConcurrency: config.lambda.reservedConcurrency,
       provisionedConcurrency: config.lambda.provisionedConcurrency?.[name],
       environment: {
@@ -108,6 +111,7 @@ function functionSpecs({
   domainEvents,
   jobs,
   restApi,
+  imports,
 }: FunctionsProps): Partial<Record<HandlerName, FunctionSpec>> {
   const queues = serviceQueues.queues;
   const { items, connections, requests } = storage;
@@ -240,6 +244,42 @@ function functionSpecs({
         [PUBLISHER_ENV.failureQueueUrl]: domainEvents.failureQueue.queue.url,
       },
     },
+    importer: {
+      access: {
+        // Reads uploads, writes results, sends create commands: never another prefix, never another queue.
+        objects: [
+          { name: "ImportFiles", arn: imports.bucket.objectsArn(IMPORTS_PREFIX), actions: ["s3:GetObject"] },
+          {
+            name: "ImportResults",
+            arn: imports.bucket.objectsArn(RESULTS_PREFIX),
+            actions: ["s3:PutObject"],
+          },
+        ],
+        sendsTo: [queues.create],
+      },
+      environment: {
+        [IMPORTS_ENV.createQueueUrl]: queues.create.url,
+        [IMPORTS_ENV.maxFileBytes]: String(config.imports.maxFileSizeMb * 1024 * 1024),
+      },
+      sizing: {
+        memoryMb: config.imports.importerMemoryMb,
+        timeoutSeconds: config.imports.importerTimeoutSeconds,
+      },
+    },
+    "import-upload": {
+      access: {
+        // A presigned URL acts with the signer's permissions: these are what the URLs it hands out may do.
+        objects: [
+          { name: "UploadFiles", arn: imports.bucket.objectsArn(IMPORTS_PREFIX), actions: ["s3:PutObject"] },
+          { name: "ReadResults", arn: imports.bucket.objectsArn(RESULTS_PREFIX), actions: ["s3:GetObject"] },
+        ],
+      },
+      environment: {
+        [IMPORTS_ENV.bucketName]: imports.bucket.bucketName,
+        [IMPORTS_ENV.maxFileBytes]: String(config.imports.maxFileSizeMb * 1024 * 1024),
+        [IMPORTS_ENV.uploadUrlExpirySeconds]: String(config.imports.uploadUrlExpirySeconds),
+      },
+    },
     ...jobSpecs({ config, storage, queues: serviceQueues, websocket, identity, domainEvents, jobs, restApi }),
   };
 }
@@ -254,13 +294,13 @@ function jobSpecs({
   domainEvents,
   jobs,
   restApi,
-}: Omit<FunctionsProps, "bundles" | "foundation">): Partial<Record<HandlerName, FunctionSpec>> {
+}: Omit<FunctionsProps, "bundles" | "foundation" | "imports">): Partial<Record<HandlerName, FunctionSpec>> {
   const ledger = {
     name: "JobRunsTable",
     arn: jobs.ledger.table.arn,
     actions: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
   };
-  const common = { timeoutSeconds: config.jobs.timeoutSeconds };
+  const common = { sizing: { memoryMb: config.lambda.memoryMb, timeoutSeconds: config.jobs.timeoutSeconds } };
   const ledgerEnvironment = { [JOBS_ENV.jobRunsTable]: jobs.ledger.table.name };
   const deadLetterQueues = [
     `commands=${queues.deadLetterQueueName}`,
@@ -294,7 +334,9 @@ function jobSpecs({
         tables: [ledger],
         readsMetrics: true,
         publishesTo: jobs.reportTopic.arn,
-        writesObjects: jobs.reports.objectsArn(REPORTS_PREFIX),
+        objects: [
+          { name: "ReportObjects", arn: jobs.reports.objectsArn(REPORTS_PREFIX), actions: ["s3:PutObject"] },
+        ],
       },
       environment: {
         ...ledgerEnvironment,

@@ -1,8 +1,9 @@
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../../environments/environment-config.ts";
 import { SCOPES } from "../../handlers/catalogue.ts";
+import { IMPORTS_PREFIX } from "../../handlers/imports/layout.ts";
 import { ApiKeyAccess } from "../constructs/api-key-access.ts";
-import { RestApi } from "../constructs/rest-api.ts";
+import { RestApi, type RestFunctionRoute } from "../constructs/rest-api.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
 import type { UserDirectory } from "../constructs/user-directory.ts";
 import { WebAcl } from "../constructs/web-acl.ts";
@@ -35,6 +36,8 @@ export function addRestEdge(
   queues: ServiceQueues<QueueName>,
   /** The web app's origin: browsers call from it besides the configured origins. */
   siteOrigin: string,
+  /** Answers `POST /imports` with an upload URL for the caller's own key: the function's live alias. */
+  uploadUrls: RestFunctionRoute["target"],
 ): RestEdge {
   const apiName = `${config.namePrefix}-items`;
   const api = new RestApi(scope, "rest-api", {
@@ -46,6 +49,16 @@ export function addRestEdge(
     key: foundation.serviceKey,
     logRetentionDays: config.logRetentionDays,
     routes: COMMAND_ROUTES.map((route) => ({ ...route, queue: queues.queues[route.queue] })),
+    functionRoutes: [
+      {
+        id: "create-import",
+        method: "POST",
+        path: IMPORTS_PREFIX.replace(/\/$/, ""),
+        bodyModel: "CreateImport",
+        scopes: [SCOPES.write],
+        target: uploadUrls,
+      },
+    ],
     models: REQUEST_MODELS,
     userPoolArn: users.userPool.arn,
     outcomes: {

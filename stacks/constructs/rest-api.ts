@@ -15,6 +15,7 @@ import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Fn, type ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import {
@@ -51,6 +52,19 @@ export interface RestCommandRoute {
   readonly scopes: readonly string[];
 }
 
+/** A route served by a function (Lambda proxy integration), for the few that must run code, e.g. presigning. */
+export interface RestFunctionRoute {
+  /** Construct id fragment of the route's resources. */
+  readonly id: string;
+  readonly method: "POST" | "GET";
+  readonly path: string;
+  /** Name of the model in `models` the body must match. @default no body */
+  readonly bodyModel?: string;
+  readonly scopes: readonly string[];
+  /** The function's alias: its invoke ARN, function name and alias name. */
+  readonly target: { readonly invokeArn: string; readonly functionName: string; readonly qualifier: string };
+}
+
 export interface RestCors {
   /** Origins browsers may call from; the first is the one gateway responses name. */
   readonly allowedOrigins: readonly string[];
@@ -68,6 +82,8 @@ export interface RestApiProps {
   readonly key: ServiceKey;
   readonly logRetentionDays: number;
   readonly routes: readonly RestCommandRoute[];
+  /** Routes a function serves (Lambda proxy). @default none */
+  readonly functionRoutes?: readonly RestFunctionRoute[];
   /** JSON Schema (draft 4) request models by name. */
   readonly models: Readonly<Record<string, unknown>>;
   /** The Cognito user pool whose tokens every method but the CORS preflights requires. */
@@ -191,6 +207,7 @@ export class RestApi extends Construct {
     const models = this.createModels();
     const validators = this.createValidators();
     for (const route of props.routes) this.addCommandRoute(route, validators, models);
+    for (const route of props.functionRoutes ?? []) this.addFunctionRoute(route, validators, models);
     this.addOutcomeRoute(validators.parameters);
     this.addPreflights();
     this.addGatewayResponses();
@@ -306,6 +323,41 @@ export class RestApi extends Construct {
           template: internalErrorTemplate(cors.allowedOrigins),
         },
       ],
+    });
+  }
+
+  /**
+   * A route whose function answers the caller itself (Lambda proxy): API Gateway still authorizes, meters and
+   * validates the body first, and the function reads the caller from the authorizer's claims. Only this route's
+   * method and path may invoke it.
+   */
+  private addFunctionRoute(
+    route: RestFunctionRoute,
+    validators: ReturnType<RestApi["createValidators"]>,
+    models: ReadonlyMap<string, ApiGatewayModel>,
+  ): void {
+    const model = route.bodyModel === undefined ? undefined : models.get(route.bodyModel);
+    if (route.bodyModel !== undefined && !model)
+      throw new Error(`Route ${route.method} ${route.path} names an unknown model "${route.bodyModel}"`);
+    this.addMethod({
+      id: route.id,
+      path: route.path,
+      httpMethod: route.method,
+      apiKeyRequired: true,
+      scopes: route.scopes,
+      parameters: {},
+      validator: model ? validators.bodyAndParameters : validators.parameters,
+      model,
+      integration: { type: "AWS_PROXY", integrationHttpMethod: "POST", uri: route.target.invokeArn },
+      responses: [],
+    });
+    new LambdaPermission(this, `${route.id}-permission`, {
+      statementId: "AllowRestRoute",
+      action: "lambda:InvokeFunction",
+      functionName: route.target.functionName,
+      qualifier: route.target.qualifier,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.api.executionArn}/*/${route.method}/${route.path}`,
     });
   }
 

@@ -58,10 +58,12 @@ describe("the REST routes", () => {
       "GET /items",
       "GET /items/{id}",
       "GET /requests/{requestId}",
+      "OPTIONS /imports",
       "OPTIONS /items",
       "OPTIONS /items/{id}",
       "OPTIONS /requests",
       "OPTIONS /requests/{requestId}",
+      "POST /imports",
       "POST /items",
       "PUT /items/{id}",
     ]);
@@ -75,6 +77,7 @@ describe("the REST routes", () => {
       }),
     );
     scopes.set("GET /requests/{requestId}", ["items/read"]);
+    scopes.set("POST /imports", ["items/write"]);
     for (const route of table.routes) {
       const key = `${route.httpMethod} ${route.path}`;
       if (route.httpMethod === "OPTIONS") {
@@ -95,6 +98,11 @@ describe("the REST routes", () => {
 
   it("validate bodies against their models and parameters everywhere", () => {
     const byKey = new Map(table.routes.map((route) => [`${route.httpMethod} ${route.path}`, route]));
+    expect(byKey.get("POST /imports")).toMatchObject({
+      requestModel: "CreateImport",
+      validator: { body: true, parameters: true },
+      integration: { type: "AWS_PROXY" },
+    });
     expect(byKey.get("POST /items")).toMatchObject({
       requestModel: "CreateItem",
       validator: { body: true, parameters: true },

@@ -155,6 +155,7 @@ const TRAFFIC: Traffic = {
     storedBytes: 1024 ** 3,
     accessLogBytesPerFetch: 1000,
   },
+  imports: { filesPerRequest: 0, bytesPerFile: 0 },
 };
 
 const input = (changes: Partial<EstimateInput> = {}): EstimateInput => ({

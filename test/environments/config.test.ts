@@ -99,6 +99,25 @@ describe("environment configs", () => {
     expect(() => validateConfig(variant(dev, changes))).toThrow(message);
   });
 
+  it.each([
+    [{ maxFileSizeMb: 101 }, /imports\.maxFileSizeMb: must be an integer from 1 to 100, got 101/],
+    [{ fileRetentionDays: 0 }, /imports\.fileRetentionDays: must be an integer from 1 to 3650, got 0/],
+    [
+      { fileRetentionDays: 30, resultRetentionDays: 7 },
+      /imports\.resultRetentionDays: must be at least imports\.fileRetentionDays \(30\): a file's result must outlive the file, got 7/,
+    ],
+    [
+      { uploadUrlExpirySeconds: 7200 },
+      /imports\.uploadUrlExpirySeconds: must be an integer from 60 to 3600, got 7200/,
+    ],
+    [
+      { importerTimeoutSeconds: 1000 },
+      /imports\.importerTimeoutSeconds: must be an integer from 60 to 900, got 1000/,
+    ],
+  ])("refuses import settings %o, naming the field", (changes, message) => {
+    expect(() => validateConfig(variant(dev, { imports: { ...dev.imports, ...changes } }))).toThrow(message);
+  });
+
   it("requires deletion protection and point-in-time recovery in a production environment", () => {
     expect(() =>
       validateConfig(variant(prod, { deletionProtection: false, pointInTimeRecovery: false })),

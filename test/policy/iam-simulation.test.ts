@@ -18,6 +18,7 @@ const WEBSOCKET_API_ID = "ws0api1234";
 const STREAM_LABEL = "2026-11-22T10:00:00.000";
 const DESTINATION_ID = "0a1b2c3d-4e5f-6789-abcd-ef0123456789";
 const SECRET_SUFFIX = "AbCdEf";
+const DISTRIBUTION_ID = "E2EXAMPLE0SITE";
 
 /** Replaces each Terraform reference in a policy by the concrete ARN it will have in the account. */
 function concretePolicy(stack: StackJson, config: EnvironmentConfig, policyJson: string) {
@@ -29,6 +30,7 @@ function concretePolicy(stack: StackJson, config: EnvironmentConfig, policyJson:
       const values = stack.resource[type]?.[id];
       if (!values) throw new Error(`Unresolvable ${reference}`);
       const name = String(values.name);
+      if (type === "aws_s3_bucket" && attribute === "arn") return `arn:aws:s3:::${values.bucket}`;
       const busOf = (rule: Record<string, unknown>) =>
         String(findByReference(stack, rule.event_bus_name)?.values.name);
       const arns: Record<string, string> = {
@@ -43,6 +45,8 @@ function concretePolicy(stack: StackJson, config: EnvironmentConfig, policyJson:
         "aws_apigatewayv2_api.execution_arn": `arn:aws:execute-api:${region}:${accountId}:${WEBSOCKET_API_ID}`,
         "aws_s3_bucket.arn": `arn:aws:s3:::${String(values.bucket)}`,
         "aws_sns_topic.arn": `arn:aws:sns:${region}:${accountId}:${name}`,
+        // CloudFront is global: no region in its ARNs.
+        "aws_cloudfront_distribution.arn": `arn:aws:cloudfront::${accountId}:distribution/${DISTRIBUTION_ID}`,
         "aws_secretsmanager_secret.arn": `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-${SECRET_SUFFIX}`,
         "aws_lambda_alias.arn": `arn:aws:lambda:${region}:${accountId}:function:${String(findByReference(stack, values.function_name)?.values.function_name)}:${name}`,
       };
@@ -92,7 +96,22 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
       return [String(concrete.Statement[0].Resource), concrete];
     }),
   );
-  const resourcePolicyOf = (resource: string) => (resource === key ? keyPolicy : queuePolicies.get(resource));
+  const bucketPolicies = resourcesOf(stack, "aws_s3_bucket_policy").map((policy) =>
+    concretePolicy(stack, config, String(policy.values.policy)),
+  );
+  const bucketPolicyOf = (resource: string) =>
+    bucketPolicies.find((policy) =>
+      asList(policy.Statement[0].Resource).includes(resource.replace(/\/.*$/, "")),
+    );
+  const resourcePolicyOf = (resource: string) =>
+    resource === key
+      ? keyPolicy
+      : resource.startsWith("arn:aws:s3:::")
+        ? bucketPolicyOf(resource)
+        : queuePolicies.get(resource);
+  const importsBucket = `arn:aws:s3:::${prefix}-imports-${accountId}`;
+  const upload = `${importsBucket}/imports/0f6b3c1e-1111-4222-8333-444455556666/items.csv`;
+  const result = `${importsBucket}/results/0f6b3c1e-1111-4222-8333-444455556666/items.csv.result.json`;
 
   /**
    * What IAM decides for the role; a KMS call is made through SQS unless `viaService` says otherwise (`null`: the
@@ -239,6 +258,40 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
         ["sqs:SendMessage", queue(`webhook-${firstWebhook.name}-dlq`)],
         ["sqs:SendMessage", queue("notifications")],
         ["sqs:ReceiveMessage", queue("item-events-failures")],
+      ],
+    },
+    importer: {
+      allowed: [
+        ["s3:GetObject", upload],
+        ["s3:PutObject", result],
+        ["sqs:SendMessage", queue("create")],
+        ["kms:GenerateDataKey", key],
+      ],
+      denied: [
+        ["s3:PutObject", upload],
+        ["s3:GetObject", result],
+        ["s3:DeleteObject", upload],
+        ["s3:ListBucket", importsBucket],
+        ["s3:PutObject", `${importsBucket}/other/x`],
+        ["sqs:SendMessage", queue("update")],
+        ["sqs:SendMessage", queue("notifications")],
+        ["sqs:ReceiveMessage", queue("create")],
+        ["dynamodb:PutItem", table("items")],
+      ],
+    },
+    "import-upload": {
+      // What its presigned URLs may do: put uploads, read results. Never read an upload, nor write a result.
+      allowed: [
+        ["s3:PutObject", upload],
+        ["s3:GetObject", result],
+      ],
+      denied: [
+        ["s3:GetObject", upload],
+        ["s3:PutObject", result],
+        ["s3:DeleteObject", upload],
+        ["s3:ListBucket", importsBucket],
+        ["sqs:SendMessage", queue("create")],
+        ["dynamodb:GetItem", table("items")],
       ],
     },
     "ws-authorizer": {
@@ -413,6 +466,25 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
       ["sqs:SendMessage", queue("create")],
     ] as const)
       expect(await decide(role, action, resource), `${action} ${resource}`).toBe("ImplicitlyDenied");
+  });
+
+  it("lets the upload URLs' signer use the key through S3 only", async () => {
+    const role = `${prefix}-import-upload`;
+    expect(await decide(role, "kms:GenerateDataKey", key, `s3.${region}.amazonaws.com`)).toBe("Allowed");
+    expect(await decide(role, "kms:GenerateDataKey", key)).toBe("ImplicitlyDenied");
+    expect(await decide(role, "kms:Decrypt", key, null)).toBe("ImplicitlyDenied");
+  });
+
+  it("lets the importer use the key through S3 and SQS only, never directly", async () => {
+    const role = `${prefix}-importer`;
+    for (const via of [`s3.${region}.amazonaws.com`, `sqs.${region}.amazonaws.com`]) {
+      expect(await decide(role, "kms:Decrypt", key, via), via).toBe("Allowed");
+      expect(await decide(role, "kms:GenerateDataKey", key, via), via).toBe("Allowed");
+    }
+    expect(await decide(role, "kms:Decrypt", key, null)).toBe("ImplicitlyDenied");
+    expect(await decide(role, "kms:Decrypt", key, `dynamodb.${region}.amazonaws.com`)).toBe(
+      "ImplicitlyDenied",
+    );
   });
 
   it("lets the REST integration role send only to the command queues and only read outcomes", async () => {
