@@ -77,6 +77,8 @@ export const dev: EnvironmentConfig = {
     uploadUrlExpirySeconds: 300,
     importerMemoryMb: 1024,
     importerTimeoutSeconds: 900,
+    concurrentImports: 2,
+    maxRowsPerFile: 100_000,
   },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,

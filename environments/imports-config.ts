@@ -16,6 +16,16 @@ export interface ImportSettings {
   /** The importer's memory and timeout: a 100 MB file of small rows takes minutes, not the API functions' seconds. */
   readonly importerMemoryMb: number;
   readonly importerTimeoutSeconds: number;
+  /**
+   * Imports that may run at once (the importer's reserved concurrency): their create commands share the queue of
+   * POST /items, so a few files at a time keep everyone's creates moving.
+   */
+  readonly concurrentImports: number;
+  /**
+   * Rows one file may hold; the rows after it are not imported and the result says so. It bounds what one upload
+   * sets in motion: every row is a command, an item, an outcome pushed and an event.
+   */
+  readonly maxRowsPerFile: number;
 }
 
 export function checkImports(settings: ImportSettings, { check, integerIn }: ConfigChecks): void {
@@ -30,4 +40,6 @@ export function checkImports(settings: ImportSettings, { check, integerIn }: Con
   integerIn("imports.uploadUrlExpirySeconds", settings.uploadUrlExpirySeconds, 60, 3600);
   integerIn("imports.importerMemoryMb", settings.importerMemoryMb, 128, 10240);
   integerIn("imports.importerTimeoutSeconds", settings.importerTimeoutSeconds, 60, 900);
+  integerIn("imports.concurrentImports", settings.concurrentImports, 1, 100);
+  integerIn("imports.maxRowsPerFile", settings.maxRowsPerFile, 1, 10_000_000);
 }

@@ -93,6 +93,8 @@ export const prod: EnvironmentConfig = {
     uploadUrlExpirySeconds: 900,
     importerMemoryMb: 1024,
     importerTimeoutSeconds: 900,
+    concurrentImports: 5,
+    maxRowsPerFile: 1_000_000,
   },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,

@@ -99,6 +99,8 @@ export const staging: EnvironmentConfig = {
     uploadUrlExpirySeconds: 900,
     importerMemoryMb: 1024,
     importerTimeoutSeconds: 900,
+    concurrentImports: 2,
+    maxRowsPerFile: 1_000_000,
   },
   // Each environment has its own account, so each stack owns its account's API Gateway settings.
   ownsApiGatewayAccountSettings: true,

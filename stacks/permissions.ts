@@ -34,7 +34,7 @@ export interface FunctionAccess {
   readonly objects?: ReadonlyArray<{
     readonly name: string;
     readonly arn: string;
-    readonly actions: ReadonlyArray<"s3:GetObject" | "s3:PutObject">;
+    readonly actions: ReadonlyArray<"s3:GetObject" | "s3:GetObjectVersion" | "s3:PutObject">;
   }>;
 }
 
@@ -96,7 +96,7 @@ export function functionPermissions(access: FunctionAccess, key: ServiceKey): Po
     statements.push(allow(`Use${objects.name}`, objects.actions, [objects.arn]));
     if (!keyServices.includes("s3")) keyServices.push("s3");
     // SSE-KMS: S3 decrypts for a reader, and asks KMS for a data key (the bucket key's) on a writer's behalf.
-    if (objects.actions.includes("s3:GetObject")) keyActions.add("kms:Decrypt");
+    if (objects.actions.some((action) => action.startsWith("s3:GetObject"))) keyActions.add("kms:Decrypt");
     if (objects.actions.includes("s3:PutObject")) keyActions.add("kms:GenerateDataKey");
   }
   if (access.putsEventsOn) {

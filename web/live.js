@@ -126,8 +126,20 @@ export class LiveOutcomes {
     });
   }
 
-  /** Replaces the open socket with one opened with a renewed token, before the service closes it. */
-  #handOver() {
+  /**
+   * Replaces the open socket with one opened with a renewed token, before the service closes it. The token is
+   * renewed first, whatever this machine's clock says of it: a clock behind the service's would otherwise reuse
+   * the same token, and hand over again at once, in a loop.
+   */
+  async #handOver() {
+    if (this.#stopped) return;
+    try {
+      await this.options.session.renew();
+    } catch (error) {
+      if (error instanceof SignedOut) return this.#signedOut(error.message);
+      // Not renewable now: the socket stays until the service closes it, and the reconnect tries again.
+      return;
+    }
     if (this.#stopped) return;
     const old = this.#socket;
     // Its close is expected: the handler sees a socket that is no longer the tab's and does nothing.

@@ -50,6 +50,7 @@ async function importFile(record: S3EventRecord): Promise<void> {
     result.publish(s3Client, source.bucket, resultKey(upload.owner, upload.name), status, problem);
   const queueUrl = requireEnv(IMPORTS_ENV.createQueueUrl);
   const maxFileBytes = Number(requireEnv(IMPORTS_ENV.maxFileBytes));
+  const maxRows = Number(requireEnv(IMPORTS_ENV.maxRows));
   const format = formatOf(upload.name);
   if (!format)
     return publish("rejected", `the file must be ${IMPORT_EXTENSIONS.join(" or ")}: got "${upload.name}"`);
@@ -71,7 +72,13 @@ async function importFile(record: S3EventRecord): Promise<void> {
     const requestedAt = Date.now();
     let problem: string | undefined;
     try {
+      let rows = 0;
       for await (const row of rowsOf(body, format)) {
+        rows += 1;
+        if (rows > maxRows) {
+          problem = `the file has more than the ${maxRows} rows an import takes: the rows from line ${row.line} on were not imported`;
+          break;
+        }
         if ("problem" in row) await result.add([{ line: row.line, status: "refused", reason: row.problem }]);
         else
           await sender.add(

@@ -26,17 +26,26 @@ export type ImportStatus = "completed" | "rejected" | "stopped";
  * The result file, `results/<owner>/<name>.result.json`:
  * `{"file","versionId","rows":[{"line","status":"queued","requestId"} | {"line","status":"refused","reason"}, ...],
  *   "totals":{"rows","queued","refused"},"status","problem"?,"completedAt"}`.
- * Every row is listed, so the result of a 100 MB file is tens of MB: it is written to a file in the function's
- * temporary storage as rows are settled and uploaded from there, so memory holds none of it.
+ * Every queued row is listed, and the first `REFUSALS_LISTED` refused ones (the totals count them all, and
+ * `refusalsNotListed` says how many more there were): a file of a million bad one-byte rows must not become a
+ * result larger than the function's temporary storage. The result is written there as rows are settled and
+ * uploaded from there, so memory holds none of it; a failed write fails the invocation, never the file silently.
  */
+export const REFUSALS_LISTED = 1000;
+
 export class ResultWriter {
   private readonly file = path.join(tmpdir(), `import-result-${randomUUID()}.json`);
   private readonly output: WriteStream;
   private rows = 0;
+  private refusalsNotListed = 0;
+  private failure: Error | undefined;
   readonly totals: ImportTotals = { rows: 0, queued: 0, refused: 0 };
 
   constructor(source: { key: string; versionId: string }) {
     this.output = createWriteStream(this.file);
+    this.output.on("error", (error) => {
+      this.failure = error;
+    });
     this.output.write(
       `{"file":${JSON.stringify(source.key)},"versionId":${JSON.stringify(source.versionId)},"rows":[`,
     );
@@ -44,16 +53,24 @@ export class ResultWriter {
 
   /** Records rows; waits when the disk falls behind, so the rows never pile up in memory. */
   async add(results: readonly RowResult[]): Promise<void> {
+    if (this.failure) throw this.failure;
     let text = "";
     for (const result of results) {
-      text += `${this.rows === 0 ? "\n" : ",\n"}${JSON.stringify(result)}`;
-      this.rows += 1;
       this.totals.rows += 1;
       if (result.status === "queued") this.totals.queued += 1;
       else this.totals.refused += 1;
+      if (result.status === "refused" && this.totals.refused > REFUSALS_LISTED) {
+        this.refusalsNotListed += 1;
+        continue;
+      }
+      text += `${this.rows === 0 ? "\n" : ",\n"}${JSON.stringify(result)}`;
+      this.rows += 1;
     }
-    if (!this.output.write(text))
-      await new Promise<void>((resolve) => this.output.once("drain", () => resolve()));
+    if (text !== "" && !this.output.write(text))
+      await new Promise<void>((resolve, reject) => {
+        this.output.once("drain", () => resolve());
+        this.output.once("error", reject);
+      });
   }
 
   /** Closes the file and puts it at `key` in `bucket`; the temporary file is removed either way. */
@@ -64,8 +81,10 @@ export class ResultWriter {
     status: ImportStatus,
     problem?: string,
   ): Promise<void> {
+    if (this.failure) throw this.failure;
     const ending = {
       totals: this.totals,
+      ...(this.refusalsNotListed > 0 ? { refusalsNotListed: this.refusalsNotListed } : {}),
       status,
       ...(problem ? { problem } : {}),
       completedAt: new Date().toISOString(),

@@ -10,6 +10,12 @@ export type CreatePayload = z.infer<typeof createPayloadSchema>;
  * from being read into memory whole.
  */
 export const MAX_ROW_CHARS = 64 * 1024;
+/**
+ * Lines one CSV record may span (line breaks inside quoted fields). A record is parsed again as each line joins
+ * it, so this bounds the work an unclosed quote can cause: without it, a quote followed by 64 KB of line breaks
+ * took seconds, and a file of them the importer's whole timeout.
+ */
+export const MAX_RECORD_LINES = 100;
 
 /** One row of a file: its payload for a create command, or why it was refused. `line` is where it starts. */
 export type Row =
@@ -170,7 +176,7 @@ export function parseCsvRecord(text: string): string[] | undefined {
 
 async function* csvRows(source: AsyncIterable<Uint8Array>): AsyncGenerator<Row> {
   let columns: string[] | undefined;
-  let record: { line: number; text: string } | undefined;
+  let record: { line: number; text: string; lines: number } | undefined;
   for await (const { line, text, tooLong } of linesOf(source)) {
     if (tooLong) {
       if (!columns)
@@ -179,10 +185,20 @@ async function* csvRows(source: AsyncIterable<Uint8Array>): AsyncGenerator<Row> 
       yield { line, problem: tooLongProblem };
       continue;
     }
-    const current = record ? { line: record.line, text: `${record.text}\n${text}` } : { line, text };
+    const current = record
+      ? { line: record.line, text: `${record.text}\n${text}`, lines: record.lines + 1 }
+      : { line, text, lines: 1 };
     if (current.text.length > MAX_ROW_CHARS) {
       record = undefined;
       yield { line: current.line, problem: tooLongProblem };
+      continue;
+    }
+    if (current.lines > MAX_RECORD_LINES) {
+      record = undefined;
+      yield {
+        line: current.line,
+        problem: `a quoted field spans more than ${MAX_RECORD_LINES} lines: is a closing quote missing?`,
+      };
       continue;
     }
     if (!record && text.trim() === "") continue;

@@ -42,6 +42,7 @@ export const IMPORTS_ENV = {
   bucketName: "IMPORTS_BUCKET_NAME",
   createQueueUrl: "CREATE_QUEUE_URL",
   maxFileBytes: "IMPORT_MAX_FILE_BYTES",
+  maxRows: "IMPORT_MAX_ROWS",
   uploadUrlExpirySeconds: "UPLOAD_URL_EXPIRY_SECONDS",
 } as const;
 

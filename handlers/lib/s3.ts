@@ -7,5 +7,8 @@ import { S3Client } from "@aws-sdk/client-s3";
  */
 export const s3Client = new S3Client({
   forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
+  // A checksum is computed only where S3 requires one: the SDK's default would sign a presigned PUT with the
+  // checksum of its empty body, and S3 would refuse the upload's real bytes with BadDigest.
+  requestChecksumCalculation: "WHEN_REQUIRED",
   requestHandler: { connectionTimeout: 1_000 },
 });

@@ -32,6 +32,11 @@ interface FunctionSpec {
   readonly environment: Readonly<Record<string, string>>;
   /** Its own memory and timeout, where the environment's function settings do not fit its work. */
   readonly sizing?: { readonly memoryMb: number; readonly timeoutSeconds: number };
+  /**
+   * Its own reserved concurrency, where the environment's would hold capacity it never uses (a job runs once at a
+   * time) or let one kind of work crowd out the rest (imports). @default the environment's
+   */
+  readonly reservedConcurrency?: number;
 }
 
 export interface FunctionsProps {
@@ -74,7 +79,7 @@ export function addFunctions(scope: Construct, props: FunctionsProps): Record<Ha
       logRetentionDays: config.logRetentionDays,
       memoryMb: spec.sizing?.memoryMb ?? config.lambda.memoryMb,
       timeoutSeconds: spec.sizing?.timeoutSeconds ?? config.lambda.timeoutSeconds,
-      reservedConcurrency: config.lambda.reservedConcurrency,
+      reservedConcurrency: spec.reservedConcurrency ?? config.lambda.reservedConcurrency,
       provisionedConcurrency: config.lambda.provisionedConcurrency?.[name],
       environment: {
         POWERTOOLS_SERVICE_NAME: name,
@@ -248,7 +253,12 @@ function functionSpecs({
       access: {
         // Reads uploads, writes results, sends create commands: never another prefix, never another queue.
         objects: [
-          { name: "ImportFiles", arn: imports.bucket.objectsArn(IMPORTS_PREFIX), actions: ["s3:GetObject"] },
+          // A versioned bucket's events name the version, and reading an object by version is GetObjectVersion.
+          {
+            name: "ImportFiles",
+            arn: imports.bucket.objectsArn(IMPORTS_PREFIX),
+            actions: ["s3:GetObject", "s3:GetObjectVersion"],
+          },
           {
             name: "ImportResults",
             arn: imports.bucket.objectsArn(RESULTS_PREFIX),
@@ -260,11 +270,14 @@ function functionSpecs({
       environment: {
         [IMPORTS_ENV.createQueueUrl]: queues.create.url,
         [IMPORTS_ENV.maxFileBytes]: String(config.imports.maxFileSizeMb * 1024 * 1024),
+        [IMPORTS_ENV.maxRows]: String(config.imports.maxRowsPerFile),
       },
       sizing: {
         memoryMb: config.imports.importerMemoryMb,
         timeoutSeconds: config.imports.importerTimeoutSeconds,
       },
+      // A few imports at once: each queues rows as fast as it reads them, into the queue POST /items uses too.
+      reservedConcurrency: config.imports.concurrentImports,
     },
     "import-upload": {
       access: {
@@ -300,7 +313,11 @@ function jobSpecs({
     arn: jobs.ledger.table.arn,
     actions: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
   };
-  const common = { sizing: { memoryMb: config.lambda.memoryMb, timeoutSeconds: config.jobs.timeoutSeconds } };
+  // One run at a time is all a job needs (the ledger refuses a second for the same window).
+  const common = {
+    sizing: { memoryMb: config.lambda.memoryMb, timeoutSeconds: config.jobs.timeoutSeconds },
+    reservedConcurrency: 1,
+  };
   const ledgerEnvironment = { [JOBS_ENV.jobRunsTable]: jobs.ledger.table.name };
   const deadLetterQueues = [
     `commands=${queues.deadLetterQueueName}`,

@@ -86,6 +86,7 @@ beforeAll(async () => {
     [ENV.notificationsQueueUrl]: sqs.queueUrl(NOTIFICATIONS),
     [IMPORTS_ENV.createQueueUrl]: sqs.queueUrl(CREATE),
     [IMPORTS_ENV.maxFileBytes]: String(100 * 1024 * 1024),
+    [IMPORTS_ENV.maxRows]: "1000000",
     [IMPORTS_ENV.bucketName]: BUCKET,
     [IMPORTS_ENV.uploadUrlExpirySeconds]: "300",
   });
@@ -141,6 +142,7 @@ interface ImportResult {
   versionId: string;
   rows: Array<{ line: number; status: "queued" | "refused"; requestId?: string; reason?: string }>;
   totals: { rows: number; queued: number; refused: number };
+  refusalsNotListed?: number;
   status: "completed" | "rejected" | "stopped";
   problem?: string;
 }
@@ -297,6 +299,46 @@ describe("the importer", () => {
     expect(commands()).toEqual([]);
   });
 
+  it("imports no more rows than the environment allows, and says from which line it stopped", async () => {
+    process.env[IMPORTS_ENV.maxRows] = "3";
+    const body = ["a", "b", "c", "d", "e"].map((name) => JSON.stringify({ name })).join("\n");
+    try {
+      await importFile(await upload("many.jsonl", body), lambdaContext());
+    } finally {
+      process.env[IMPORTS_ENV.maxRows] = "1000000";
+    }
+    const result = await resultOf("many.jsonl");
+    expect(result.status).toBe("stopped");
+    expect(result.problem).toBe(
+      "the file has more than the 3 rows an import takes: the rows from line 4 on were not imported",
+    );
+    expect(commands().map(({ command }) => command.payload)).toEqual([
+      { name: "a" },
+      { name: "b" },
+      { name: "c" },
+    ]);
+  });
+
+  it("lists the first thousand refused rows and counts the rest, so bad rows cannot swell the result", async () => {
+    await importFile(await upload("junk.jsonl", "1\n".repeat(5000)), lambdaContext());
+    const result = await resultOf("junk.jsonl");
+    expect(result.totals).toEqual({ rows: 5000, queued: 0, refused: 5000 });
+    expect(result.rows).toHaveLength(1000);
+    expect(result.refusalsNotListed).toBe(4000);
+  });
+
+  it("gives up on a quoted CSV field that never closes after a hundred lines, instead of parsing on and on", async () => {
+    const body = `name\n"${"\n".repeat(60_000)}`;
+    await importFile(await upload("open-quote.csv", body), lambdaContext());
+    const result = await resultOf("open-quote.csv");
+    expect(result.rows[0]).toEqual({
+      line: 2,
+      status: "refused",
+      reason: "a quoted field spans more than 100 lines: is a closing quote missing?",
+    });
+    expect(commands()).toEqual([]);
+  });
+
   it("refuses a row longer than it reads, and goes on with the next", async () => {
     const long = JSON.stringify({ name: "x", description: "y".repeat(MAX_ROW_CHARS) });
     await importFile(
@@ -440,6 +482,11 @@ describe("upload URLs (POST /imports)", () => {
       resultUrl: string;
     };
     expect(grant.key).toBe(`imports/${ALICE}/granted.jsonl`);
+    // A checksum signed into the URL would be the empty body's, and S3 would refuse the file's bytes (BadDigest).
+    expect(new URL(grant.uploadUrl).searchParams.has("x-amz-checksum-crc32")).toBe(false);
+    expect(
+      [...new URL(grant.uploadUrl).searchParams.keys()].filter((name) => name.includes("checksum")),
+    ).toEqual([]);
     expect(grant.headers).toEqual({
       "content-type": "application/x-ndjson",
       "content-length": String(file.length),

@@ -263,6 +263,8 @@ describe.each(ENVIRONMENT_NAMES)("least privilege in %s, simulated", (environmen
     importer: {
       allowed: [
         ["s3:GetObject", upload],
+        // The bucket is versioned: each event names the version, and reading one by version is GetObjectVersion.
+        ["s3:GetObjectVersion", upload],
         ["s3:PutObject", result],
         ["sqs:SendMessage", queue("create")],
         ["kms:GenerateDataKey", key],
