@@ -32,16 +32,17 @@ export interface LocalOrigins {
 export function localSiteHeaders(headers: Readonly<Record<string, string>>, origins: LocalOrigins) {
   const csp = headers["content-security-policy"];
   if (!csp) return { ...headers };
+  // A directive's last source carries the `;` that ends it: it is kept whatever the source becomes.
+  const localOf = (source: string) => {
+    if (/^https:\/\/\$\{aws_api_gateway_rest_api\./.test(source)) return origins.rest;
+    if (/^wss:\/\/\$\{aws_apigatewayv2_api\./.test(source)) return origins.websocket;
+    if (/^https:\/\/[a-z0-9-]+\.auth\.[a-z0-9-]+\.amazoncognito\.com$/.test(source)) return origins.identity;
+    if (/^https:\/\/cognito-idp\./.test(source)) return origins.identity;
+    return source;
+  };
   const local = csp
     .split(" ")
-    .map((source) => {
-      if (/^https:\/\/\$\{aws_api_gateway_rest_api\./.test(source)) return origins.rest;
-      if (/^wss:\/\/\$\{aws_apigatewayv2_api\./.test(source)) return origins.websocket;
-      if (/^https:\/\/[a-z0-9-]+\.auth\.[a-z0-9-]+\.amazoncognito\.com$/.test(source))
-        return origins.identity;
-      if (/^https:\/\/cognito-idp\./.test(source)) return origins.identity;
-      return source;
-    })
+    .map((token) => (token.endsWith(";") ? `${localOf(token.slice(0, -1))};` : localOf(token)))
     .join(" ");
   if (local.includes("${"))
     throw new Error(`The site's CSP names an origin the runner does not serve: ${csp}`);

@@ -106,9 +106,10 @@ export async function startJobs(options: JobsOptions) {
         json(200, { messages: services.published });
         return true;
       }
-      const run = /^\/_local\/jobs\/([a-z]+)$/.exec(url.pathname);
+      // Any name after /_local/jobs/ is this route's, so a misspelt job is named back, not left to the REST API.
+      const run = /^\/_local\/jobs\/([^/]*)$/.exec(url.pathname);
       if (!run || request.method !== "POST") return false;
-      const job = run[1] as string;
+      const job = decodeURIComponent(run[1] as string);
       const schedule = scheduler?.scheduleNamed(job);
       if (!(JOB_NAMES as readonly string[]).includes(job) || !schedule || !scheduler) {
         json(404, { error: `no job "${job}"; jobs: ${JOB_NAMES.join(", ")}` });

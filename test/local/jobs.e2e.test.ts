@@ -27,6 +27,14 @@ describe("npm run local: scheduled jobs on demand", () => {
     expect(answer.result?.result?.latencyMs).toBeGreaterThan(0);
   });
 
+  it("names the jobs it has when asked for one it has not, however the name is spelt", async () => {
+    for (const job of ["nope", "Cleanup", "clean-up"]) {
+      const response = await fetch(`${service.restUrl}/_local/jobs/${job}`, { method: "POST" });
+      expect(response.status, job).toBe(404);
+      expect(await response.json(), job).toEqual({ error: `no job "${job}"; jobs: cleanup, report, canary` });
+    }
+  });
+
   it("writes the week's report to the reports bucket and announces it on the topic", async () => {
     const answer = await runJob(service, "report");
     expect(answer.outcome).toBe("delivered");
