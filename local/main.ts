@@ -367,6 +367,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
     if (url.pathname === "/_local/stats" && request.method === "GET") {
       json(response, 200, {
         ...broker.counters,
+        sentTo: Object.fromEntries(broker.sentTo),
         s3Notifications: notifications?.counters,
         chaos: chaos.counts,
         queues: Object.fromEntries(broker.queueNames().map((name) => [name, broker.peek(name).length])),

@@ -72,6 +72,8 @@ export class SqsBroker extends EventEmitter implements MoveTaskQueues {
   private readonly chaos: Chaos;
   private readonly createdAt: number;
   readonly counters = { sent: 0, deleted: 0, deadLettered: 0, redriven: 0, purged: 0 };
+  /** Messages sent, per queue: what a test that must see one queue untouched reads, whatever the others do. */
+  readonly sentTo = new Map<string, number>();
   /** The dead-letter queue redrives: one implementation for the SQS endpoint and the runner's `dlq` commands. */
   readonly moveTasks: MessageMoveTasks;
 
@@ -143,6 +145,7 @@ export class SqsBroker extends EventEmitter implements MoveTaskQueues {
     };
     messages.push(message);
     this.counters.sent += 1;
+    this.sentTo.set(queueName, (this.sentTo.get(queueName) ?? 0) + 1);
     // CloudWatch's NumberOfMessagesSent: what was sent, not what a redrive moved (that emits "dead-letter").
     this.emit("sent", queueName);
     if (delayMs > 0) this.wakeWhenVisible(queueName, delayMs);
@@ -293,6 +296,7 @@ export class SqsBroker extends EventEmitter implements MoveTaskQueues {
     if (!moving) throw new Error(`Message ${message.messageId} is not in ${from}`);
     this.send(to, moving.body, moving.attributes);
     this.counters.sent -= 1;
+    this.sentTo.set(to, (this.sentTo.get(to) ?? 1) - 1);
     this.counters.redriven += 1;
   }
 
