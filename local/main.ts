@@ -230,14 +230,11 @@ async function run(options: ReturnType<typeof parseArguments>) {
   });
   const websocketHttpUrl = `http://127.0.0.1:${wsPort}`;
   const websocketUrl = `ws://127.0.0.1:${wsPort}`;
-  const machineClient = userPool.clients.find((client) => client.flows.includes("client_credentials"));
   const jobs = await startJobs({
     stack,
     region: model.region,
     account: LOCAL_ACCOUNT_ID,
-    canaryClient: machineClient?.clientSecret
-      ? { clientId: machineClient.clientId, clientSecret: machineClient.clientSecret, apiKey: options.apiKey }
-      : undefined,
+    identity: { userPool, apiKey: options.apiKey },
     edges: { restUrl, websocketUrl, tokenUrl: `${identity.url}/oauth2/token` },
     log,
   });
@@ -305,17 +302,7 @@ async function run(options: ReturnType<typeof parseArguments>) {
 
   const scheduler = jobs.attach({
     invoke: (functionName, event, qualifier) => host.invoke(functionName, event, qualifier),
-    sendToQueue: (queue, body, attributes) =>
-      broker.send(
-        queue,
-        body,
-        Object.fromEntries(
-          Object.entries(attributes).map(([name, value]) => [
-            name,
-            { DataType: "String", StringValue: value },
-          ]),
-        ),
-      ),
+    sendToQueue: (queue, body, attributes) => broker.send(queue, body, attributes),
     log,
   });
   if (options.schedules) scheduler.start();

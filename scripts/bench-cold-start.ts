@@ -165,14 +165,11 @@ async function main(): Promise<void> {
   // The canary is a client of the whole service: it runs against a runner of its own (the same dev stack, so the
   // machine client's id and secret are the ones this pool derives), API key included.
   const runner = await startLocalService();
-  const machineClient = userPool.clients.find((client) => client.flows.includes("client_credentials"));
   const jobs = await startJobs({
     stack,
     region: model.region,
     account: LOCAL_ACCOUNT_ID,
-    canaryClient: machineClient?.clientSecret
-      ? { clientId: machineClient.clientId, clientSecret: machineClient.clientSecret, apiKey: runner.apiKey }
-      : undefined,
+    identity: { userPool, apiKey: runner.apiKey },
     edges: {
       restUrl: runner.restUrl,
       websocketUrl: runner.websocketUrl,

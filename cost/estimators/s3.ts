@@ -1,8 +1,7 @@
 import { RESULTS_PREFIX } from "../../handlers/imports/layout.ts";
-import { REPORT_FORMATS } from "../../handlers/jobs/contract.ts";
+import { REPORT_FORMATS, REPORTS_PREFIX } from "../../handlers/jobs/contract.ts";
 import { attachedToBucket } from "../../synthesized/buckets.ts";
 import {
-  findByReference,
   findFunction,
   resourcesOf,
   type StackJson,
@@ -70,17 +69,12 @@ function reportLines(context: CostContext) {
     0,
   );
   if (reportRuns === 0) return [];
-  const retentionDays = Math.max(
+  // The reports bucket's expiration of the report prefix: another bucket's rules are not the reports'.
+  const keptDays = Math.max(
     0,
-    ...resourcesOf(context.stack, "aws_s3_bucket_lifecycle_configuration")
-      .filter(
-        (lifecycle) => findByReference(context.stack, lifecycle.values.bucket)?.type === "aws_s3_bucket",
-      )
-      .flatMap((lifecycle) =>
-        ((lifecycle.values.rule as Array<{ expiration?: Array<{ days?: number }> }>) ?? []).flatMap((rule) =>
-          (rule.expiration ?? []).map((expiration) => Number(expiration.days ?? 0)),
-        ),
-      ),
+    ...resourcesOf(context.stack, "aws_s3_bucket").map(
+      (bucket) => retentionDays(context.stack, bucket, REPORTS_PREFIX) ?? 0,
+    ),
   );
   return [
     {
@@ -91,7 +85,7 @@ function reportLines(context: CostContext) {
     },
     {
       item: "reports stored (steady state over their retention)",
-      quantity: (reportRuns * REPORT_BYTES * (retentionDays / 30.4375)) / 1e9,
+      quantity: (reportRuns * REPORT_BYTES * (keptDays / DAYS_PER_MONTH)) / GB,
       priceKey: "s3.storage",
       fixed: true,
     },

@@ -32,5 +32,8 @@ export const jobInvocationSchema = z.object({
 });
 export type JobInvocation = z.infer<typeof jobInvocationSchema>;
 
+/** Where the report job writes in the reports bucket: `reports/<env>/<week end>.<format>`; the lifecycle expires it. */
+export const REPORTS_PREFIX = "reports/";
+
 /** The files each weekly report is written as, one object per format. */
 export const REPORT_FORMATS = ["json", "csv"] as const;

@@ -9,6 +9,7 @@ import {
   outcomeDimensions,
 } from "../lib/outcome-metrics.ts";
 import { SDK_CLIENT_DEFAULTS } from "../lib/sdk-defaults.ts";
+import { REPORTS_PREFIX } from "./contract.ts";
 import { type ReportStore, reportStore } from "./report-store.ts";
 import { scheduledJob } from "./scheduled-job.ts";
 
@@ -187,7 +188,7 @@ export async function runWeeklyReport(scheduledTime: Date, store: ReportStore = 
   const week = reportWeek(scheduledTime);
   const values = await metricValues(reportQueries(namespace, deadLetterQueues), week);
   const report = buildReport(environment, week, deadLetterQueues, values);
-  const base = `reports/${environment}/${report.week.end.replaceAll(":", "-")}`;
+  const base = `${REPORTS_PREFIX}${environment}/${report.week.end.replaceAll(":", "-")}`;
   const json = await store.put(`${base}.json`, JSON.stringify(report, null, 2), "application/json");
   const csv = await store.put(`${base}.csv`, reportCsv(report), "text/csv");
   const message = await sns.send(

@@ -1,5 +1,5 @@
 import type { TargetModel } from "../../synthesized/event-bus-model.ts";
-import type { StringAttribute } from "../sqs/md5.ts";
+import { type StringAttribute, stringAttributes } from "../sqs/md5.ts";
 
 /** An event as EventBridge delivers it to targets. */
 export interface BusEvent {
@@ -142,15 +142,18 @@ export class TargetDelivery {
       );
       return;
     }
-    const attribute = (value: string): StringAttribute => ({ DataType: "String", StringValue: value });
-    this.context.deadLetter(this.target.deadLetterQueue, JSON.stringify(delivery.event), {
-      RULE_ARN: attribute(ruleArn),
-      TARGET_ARN: attribute(targetArn),
-      ERROR_CODE: attribute(result.code),
-      ERROR_MESSAGE: attribute(result.message),
-      ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: attribute(exhausted) } : {}),
-      RETRY_ATTEMPTS: attribute(String(delivery.attempts - 1)),
-    });
+    this.context.deadLetter(
+      this.target.deadLetterQueue,
+      JSON.stringify(delivery.event),
+      stringAttributes({
+        RULE_ARN: ruleArn,
+        TARGET_ARN: targetArn,
+        ERROR_CODE: result.code,
+        ERROR_MESSAGE: result.message,
+        ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: exhausted } : {}),
+        RETRY_ATTEMPTS: String(delivery.attempts - 1),
+      }),
+    );
     this.counters.deadLettered += 1;
     this.context.log(
       `events ${targetArn}: event ${delivery.event.id} to ${this.target.deadLetterQueue} after ${delivery.attempts} attempt(s) (${why})`,

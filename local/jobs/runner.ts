@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { JOB_NAMES } from "../../handlers/jobs/contract.ts";
 import { JOBS_ENV } from "../../handlers/lib/environment.ts";
 import { resourcesOf, type StackJson } from "../../synthesized/stack-json.ts";
+import type { LocalUserPool } from "../cognito/user-pool.ts";
 import type { LocalEmulation } from "../emulations.ts";
 import type { SqsBroker } from "../sqs/broker.ts";
 import { type Delivery, LocalScheduler, readSchedules } from "./scheduler.ts";
@@ -11,8 +12,11 @@ export interface JobsOptions {
   readonly stack: StackJson;
   readonly region: string;
   readonly account: string;
-  /** The canary's secret as the stack would store it: the machine client's credentials and the API key. */
-  readonly canaryClient?: { clientId: string; clientSecret: string; apiKey: string };
+  /**
+   * The user pool and API key the canary's secret is derived from, as Terraform writes it from the machine
+   * client's credentials and the API key; a pool without a machine client leaves the secret empty.
+   */
+  readonly identity: { readonly userPool: LocalUserPool; readonly apiKey: string };
   /** Where the canary finds the runner's own edges (in AWS: the stages' and the user pool domain's URLs). */
   readonly edges: { restUrl: string; websocketUrl: string; tokenUrl: string };
   readonly log: (line: string) => void;
@@ -33,7 +37,8 @@ export async function startJobs(options: JobsOptions) {
   for (const secret of resourcesOf(stack, "aws_secretsmanager_secret")) {
     const name = String(secret.values.name);
     // The one secret the stack holds is the canary's; its value is what Terraform would write from the pool and the key.
-    if (options.canaryClient) services.setSecret(secretArn(name), name, JSON.stringify(options.canaryClient));
+    const canaryClient = canaryCredentials(options.identity.userPool, options.identity.apiKey);
+    if (canaryClient) services.setSecret(secretArn(name), name, JSON.stringify(canaryClient));
   }
   const endpoint = await services.listen();
   const emulation: LocalEmulation = {
@@ -127,4 +132,12 @@ export async function startJobs(options: JobsOptions) {
       await endpoint.close();
     },
   };
+}
+
+/** The canary's secret value: the machine client's id and secret, and the API key. */
+function canaryCredentials(userPool: LocalUserPool, apiKey: string) {
+  const machineClient = userPool.clients.find((client) => client.flows.includes("client_credentials"));
+  return machineClient?.clientSecret
+    ? { clientId: machineClient.clientId, clientSecret: machineClient.clientSecret, apiKey }
+    : undefined;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isTimeZone } from "../../environments/jobs-config.ts";
 import { findByReference, resourcesOf, type StackJson } from "../../synthesized/stack-json.ts";
+import { type StringAttribute, stringAttributes } from "../sqs/md5.ts";
 
 /** One schedule of the stack, as the runner fires it. */
 export interface LocalSchedule {
@@ -157,7 +158,7 @@ export function nextFireTime(expression: string, timeZone: string, after: Date):
 export interface SchedulerPeers {
   invoke(functionName: string, event: unknown, qualifier: string): Promise<unknown>;
   /** Sends to a queue, as Scheduler sends an undeliverable occurrence to the target's dead-letter queue. */
-  sendToQueue(queueName: string, body: string, attributes: Record<string, string>): void;
+  sendToQueue(queueName: string, body: string, attributes: Record<string, StringAttribute>): void;
   log(line: string): void;
 }
 
@@ -250,14 +251,14 @@ export class LocalScheduler {
     this.peers.sendToQueue(
       schedule.deadLetterQueue,
       JSON.stringify(targetInput(schedule, scheduledTime, executionId, attempts - 1)),
-      {
+      stringAttributes({
         ERROR_CODE: "AWS.Lambda.FunctionError",
         ERROR_MESSAGE: lastError.slice(0, 1000),
         EXHAUSTED_RETRY_CONDITION: exhausted,
         RETRY_ATTEMPTS: String(attempts - 1),
         SCHEDULE_ARN: schedule.arn,
         TARGET_ARN: `${schedule.functionName}:${schedule.qualifier}`,
-      },
+      }),
     );
     this.peers.log(
       `schedule ${schedule.name}: sent to ${schedule.deadLetterQueue} after ${attempts} attempts`,

@@ -9,6 +9,13 @@ export function md5OfBody(body: string): string {
   return createHash("md5").update(Buffer.from(body, "utf8")).digest("hex");
 }
 
+/** String message attributes, as AWS services set them on what they send to a dead-letter queue. */
+export function stringAttributes(values: Readonly<Record<string, string>>): Record<string, StringAttribute> {
+  return Object.fromEntries(
+    Object.entries(values).map(([name, value]) => [name, { DataType: "String", StringValue: value }]),
+  );
+}
+
 /** SQS's digest of message attributes: sorted names, each field length-prefixed, string transport type 1. */
 export function md5OfAttributes(attributes: Readonly<Record<string, StringAttribute>>): string {
   const parts: Buffer[] = [];

@@ -11,13 +11,14 @@ import {
   operationsOn,
 } from "../../handlers/catalogue.ts";
 import { IMPORTS_PREFIX, RESULTS_PREFIX } from "../../handlers/imports/layout.ts";
+import { REPORTS_PREFIX } from "../../handlers/jobs/contract.ts";
 import { ENV, IMPORTS_ENV, JOBS_ENV, PUBLISHER_ENV } from "../../handlers/lib/environment.ts";
 import type { BulkImport } from "../constructs/bulk-import.ts";
 import { BundledFunction } from "../constructs/bundled-function.ts";
 import type { DomainEvents } from "../constructs/domain-events.ts";
 import { QueueSubscription } from "../constructs/queue-subscription.ts";
 import type { RestApi } from "../constructs/rest-api.ts";
-import { REPORTS_PREFIX, type ScheduledJobs } from "../constructs/scheduled-jobs.ts";
+import type { ScheduledJobs } from "../constructs/scheduled-jobs.ts";
 import type { ServiceQueues } from "../constructs/service-queues.ts";
 import type { UserDirectory } from "../constructs/user-directory.ts";
 import type { WebSocketApi } from "../constructs/websocket-api.ts";

@@ -9,7 +9,13 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Fn, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import type { JobSchedule, ScheduleRetry } from "../../environments/environment-config.ts";
-import { JOB_NAMES, type JobName, jobHandlerName, scheduleInput } from "../../handlers/jobs/contract.ts";
+import {
+  JOB_NAMES,
+  type JobName,
+  jobHandlerName,
+  REPORTS_PREFIX,
+  scheduleInput,
+} from "../../handlers/jobs/contract.ts";
 import { ALARM_PERIOD_SECONDS } from "../defaults.ts";
 import { allow, assumeRolePolicy, policyDocument, type ServiceKey, useKeyVia } from "../iam.ts";
 import { METRICS_NAMESPACE } from "../names.ts";
@@ -45,7 +51,6 @@ export interface JobSchedulesProps {
 }
 
 /** Where reports go in their bucket; the report job writes `reports/<environment>/<week end>.{json,csv}`. */
-export const REPORTS_PREFIX = "reports/";
 
 /** Consecutive 5-minute periods without a successful canary round before the alarm fires. */
 export const CANARY_FAILED_PERIODS = 2;

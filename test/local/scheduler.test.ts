@@ -60,17 +60,7 @@ describe("the local scheduler", () => {
           attempts.push(event);
           throw new Error("crud-dev-job-cleanup: Task timed out after 60 seconds");
         },
-        sendToQueue: (queue, body, attributes) =>
-          broker.send(
-            queue,
-            body,
-            Object.fromEntries(
-              Object.entries(attributes).map(([name, value]) => [
-                name,
-                { DataType: "String", StringValue: value },
-              ]),
-            ),
-          ),
+        sendToQueue: (queue, body, attributes) => broker.send(queue, body, attributes),
         log: () => undefined,
       },
       { retryBaseMs: 5 },
