@@ -1,7 +1,7 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
-import { CONNECT_GRACE_MS, deleteConnection } from "../lib/connections.ts";
+import { deleteConnection, isClosed } from "../lib/connections.ts";
 import { documentClient } from "../lib/dynamodb.ts";
 import { ENV, requireEnv } from "../lib/environment.ts";
 import { metrics } from "../lib/powertools.ts";
@@ -54,8 +54,13 @@ export async function cleanUpConnections(now: Date, context: Pick<Context, "getR
       await Promise.all(
         rows.slice(index, index + PARALLEL_CHECKS).map(async (row) => {
           result.checked += 1;
-          const age = now.getTime() - Date.parse(row.connectedAt ?? "");
-          if (age < CONNECT_GRACE_MS || (await isConnectionOpen(row.connectionId))) {
+          if (
+            !(await isClosed(
+              { connectionId: row.connectionId, connectedAt: row.connectedAt ?? "" },
+              now,
+              isConnectionOpen,
+            ))
+          ) {
             result.kept += 1;
             return;
           }

@@ -142,17 +142,24 @@ async function forgetClosedSockets(
   isOpen: (connectionId: string) => Promise<boolean>,
 ): Promise<number> {
   const sockets = await socketsOf(owner);
-  const age = (socket: Socket) => now.getTime() - Date.parse(socket.connectedAt);
-  const closed = await Promise.all(
-    sockets.map(async (socket) => {
-      if (!(age(socket) <= CONNECTION_TTL_SECONDS * 1000)) return true;
-      // A younger socket may be inside its own $connect, which @connections answers 410 too.
-      return age(socket) > CONNECT_GRACE_MS && !(await isOpen(socket.connectionId));
-    }),
-  );
+  const closed = await Promise.all(sockets.map((socket) => isClosed(socket, now, isOpen)));
   const gone = sockets.filter((_, index) => closed[index]);
   await Promise.all(gone.map((socket) => forgetGoneSocket(owner, socket)));
   return gone.length;
+}
+
+/**
+ * Whether a socket is closed: older than API Gateway's two-hour limit, or, past the handshake's grace, answered
+ * `410 Gone` by `@connections` (a younger one may be inside its own `$connect`, which is answered 410 too).
+ */
+export async function isClosed(
+  socket: Pick<Connection, "connectionId" | "connectedAt">,
+  now: Date,
+  isOpen: (connectionId: string) => Promise<boolean>,
+): Promise<boolean> {
+  const age = now.getTime() - Date.parse(socket.connectedAt);
+  if (!(age <= CONNECTION_TTL_SECONDS * 1000)) return true;
+  return age > CONNECT_GRACE_MS && !(await isOpen(socket.connectionId));
 }
 
 /** Removes a socket from its user's set. */
